@@ -1,0 +1,49 @@
+"""gunicorn settings. Every value can be overridden on the command line or by GUNICORN_* env."""
+
+import os
+import subprocess
+import sys
+
+from dotenv import load_dotenv
+
+load_dotenv()
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+control_socket_disable = True  # gunicorn 27 would otherwise open a socket under ~/.gunicorn
+accesslog = "-"
+errorlog = "-"
+# Never log query strings or headers: tokens travel in Authorization, not in URLs.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+def _truthy(name, default):
+    return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def on_starting(server):
+    """Migrate (and seed) once, in the master, before any worker forks.
+
+    It runs init_db.py in a child process so the master never imports the app: after a
+    reload (SIGHUP) the new workers must load new code, not the master's copy.
+    """
+    if not _truthy("AUTO_MIGRATE", "true"):
+        return
+    here = os.path.dirname(os.path.abspath(__file__))
+    wait = os.environ.get("DB_STARTUP_WAIT_SECONDS", "30")
+    result = subprocess.run([sys.executable, os.path.join(here, "init_db.py"), "--wait", wait], cwd=here)
+    if result.returncode != 0:
+        raise SystemExit(f"init_db.py failed with exit code {result.returncode}: not starting")
+
+
+def worker_exit(server, worker):
+    """Close the worker's pool so PostgreSQL sees clean disconnects."""
+    app = getattr(worker, "wsgi", None)
+    pool = getattr(app, "extensions", {}).get("pool") if app is not None else None
+    if pool is not None:
+        pool.close(timeout=5)

@@ -1,0 +1,53 @@
+"""UrTraining service: create_app() builds one app from a Config."""
+
+import logging
+
+from flask import Flask
+from flask_cors import CORS
+from flask_swagger_ui import get_swaggerui_blueprint  # noqa: F401  (ships the UI's files)
+
+from service import cli, db, errors
+from service.api import auth, health, users
+from service.config import Config
+
+BLUEPRINTS = (health.blp, auth.blp, users.blp)
+
+
+def create_app(config=None):
+    config = config or Config()
+    config.check_production_safety()
+
+    app = Flask(__name__)
+    app.config.update(config.flask_settings())
+    app.config["SERVICE_CONFIG"] = config
+    app.json.sort_keys = False
+    app.config["API_SPEC_OPTIONS"] = {
+        "info": {"description": "Accounts, training questionnaires, courses and progress for UrTraining."},
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+    }
+    logging.basicConfig(level=logging.DEBUG if config.DEBUG else logging.INFO)
+
+    db.init_app(app, config)
+    api = errors.ServiceApi(app)
+    errors.register_error_handlers(app)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    _serve_swagger_assets(app)
+    if config.CORS_ORIGINS:
+        CORS(app, origins=config.CORS_ORIGINS, allow_headers=["Authorization", "Content-Type"], max_age=600)
+    cli.init_app(app)
+    return app
+
+
+def _serve_swagger_assets(app):
+    """Swagger UI's files from the installed flask-swagger-ui package: /docs works offline."""
+    import os
+
+    import flask_swagger_ui
+    from flask import send_from_directory
+
+    dist = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
+
+    @app.get("/docs/assets/<path:filename>")
+    def swagger_asset(filename):
+        return send_from_directory(dist, filename, max_age=3600)

@@ -1,0 +1,33 @@
+"""The blueprints, and the Blueprint class they share (our JSON body parser)."""
+
+import flask_smorest
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from service.errors import abort
+
+
+class JsonBodyParser(FlaskParser):
+    """Answer 415 for a non-JSON body and 400 for JSON that is not an object.
+
+    webargs would treat both as a missing body and report misleading "Missing data" errors.
+    An empty body counts as missing whatever its Content-Type (browser clients send one).
+    """
+
+    def _raw_load_json(self, req):
+        raw = req.get_data(cache=True)
+        if not raw.strip():
+            return core.missing
+        if not is_json_request(req):
+            abort(415, "Request body must be JSON: send Content-Type: application/json")
+        data = core.parse_json(raw)
+        if not isinstance(data, dict):
+            abort(400, "Request body must be a JSON object")
+        return data
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        abort(400, "Request body is not valid JSON")
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = JsonBodyParser()

@@ -1,0 +1,121 @@
+"""Sign-in routes: register, login, logout, who am I, token checks, availability."""
+
+from flask import current_app, g
+
+from service import db
+from service.api import Blueprint
+from service.errors import unauthorized
+from service.schemas.auth import (
+    AvailabilityQuerySchema,
+    AvailabilitySchema,
+    LoginSchema,
+    TokenSchema,
+    VerifyTokenSchema,
+)
+from service.schemas.common import MessageSchema
+from service.schemas.users import RegisteredSchema, RegisterSchema, UserInfoSchema
+from service.security import (
+    current_user,
+    hash_password,
+    login_required,
+    needs_rehash,
+    open_session,
+    verify_password,
+)
+
+blp = Blueprint("auth", __name__, url_prefix="/auth", description="Sign-in and the caller's account")
+
+BAD_CREDENTIALS = "Incorrect username or password"
+
+
+@blp.post("/register")
+@blp.arguments(RegisterSchema)
+@blp.response(201, RegisteredSchema)
+def register(data):
+    """Create an account (never an admin)."""
+    q = db.queries()
+    with db.transaction() as conn:
+        user_id = q.insert_user(
+            conn,
+            username=data["username"],
+            email=data["email"],
+            hashed_password=hash_password(data["password"]),
+            full_name=data["full_name"],
+            is_admin=False,
+            is_active=True,
+        )["id"]
+        user = q.get_user_by_id(conn, id=user_id)
+    return {"message": "User registered successfully", "user_info": user}
+
+
+@blp.post("/login")
+@blp.arguments(LoginSchema)
+@blp.response(200, TokenSchema)
+def login(data):
+    """Sign in with username (or email) and password; returns a bearer token."""
+    q = db.queries()
+    conn = db.connection()
+    user = q.get_login_candidate(conn, login=data["username"].strip())
+    stored_hash = user["hashed_password"] if user else None
+    if not verify_password(stored_hash, data["password"]) or not user["is_active"]:
+        unauthorized(BAD_CREDENTIALS)
+    with db.transaction() as conn:
+        if needs_rehash(stored_hash):
+            q.update_password_hash(conn, id=user["id"], hashed_password=hash_password(data["password"]))
+        token, _session = open_session(user["id"])
+    config = current_app.config["SERVICE_CONFIG"]
+    return {
+        "access_token": token,
+        "token_type": "bearer",
+        "expires_in": config.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
+        "user_info": user,
+    }
+
+
+@blp.post("/logout")
+@login_required
+@blp.response(200, MessageSchema)
+def logout():
+    """End this token's session; the token fails at once everywhere."""
+    db.queries().revoke_session(db.connection(), id=g.session_id)
+    return {"message": "Successfully logged out"}
+
+
+@blp.get("/me")
+@login_required
+@blp.response(200, UserInfoSchema)
+def me():
+    """The caller's account with their training profile."""
+    user = db.queries().get_user_by_id(db.connection(), id=current_user()["id"])
+    if user is None:
+        unauthorized()
+    return {"user_info": user}
+
+
+@blp.get("/verify-token")
+@login_required
+@blp.response(200, VerifyTokenSchema)
+def verify_token():
+    """Whether the bearer token is valid (401 when it is not)."""
+    return {"valid": True, "username": current_user()["username"]}
+
+
+@blp.get("/check-availability")
+@blp.arguments(AvailabilityQuerySchema, location="query")
+@blp.response(200, AvailabilitySchema)
+def check_availability(args):
+    """Whether a username and/or an email are free to register."""
+    taken = db.queries().username_and_email_taken(
+        db.connection(), username=args.get("username"), email=args.get("email")
+    )
+    result = {}
+    if "username" in args:
+        result["username_available"] = not taken["username_taken"]
+    if "email" in args:
+        result["email_available"] = not taken["email_taken"]
+    result["available"] = all(result.values())
+    taken_names = [name for name in ("username", "email") if result.get(f"{name}_available") is False]
+    result["message"] = (
+        f"{' and '.join(taken_names).capitalize()} already taken" if taken_names else "Available"
+    )
+    return result

@@ -1,0 +1,114 @@
+"""User management (the guide's /api/users): admins manage everyone, users see themselves."""
+
+from flask import g
+
+from service import db
+from service.api import Blueprint
+from service.errors import abort
+from service.schemas.common import MessageSchema, cursor_page
+from service.schemas.users import (
+    ADMIN_ONLY_FIELDS,
+    UserCreateSchema,
+    UserListQuerySchema,
+    UserListSchema,
+    UserSchema,
+    UserUpdateSchema,
+)
+from service.security import admin_required, current_user, hash_password, is_self_or_admin, login_required
+from service.training_profiles import save_training_profile
+
+blp = Blueprint("users", __name__, url_prefix="/api/users", description="User management")
+
+
+@blp.get("")
+@admin_required
+@blp.arguments(UserListQuerySchema, location="query")
+@blp.response(200, UserListSchema)
+def list_users(args):
+    """A page of users in id order; filter by q, is_active, is_admin."""
+    rows = list(db.queries().list_users(db.connection(), **args))
+    return {"users": rows, "pagination": cursor_page(rows, args["limit"])}
+
+
+@blp.post("")
+@admin_required
+@blp.arguments(UserCreateSchema)
+@blp.response(201, UserSchema)
+def create_user(data):
+    """Create an account, optionally an admin, optionally with a questionnaire."""
+    q = db.queries()
+    with db.transaction() as conn:
+        user_id = q.insert_user(
+            conn,
+            username=data["username"],
+            email=data["email"],
+            hashed_password=hash_password(data["password"]),
+            full_name=data["full_name"],
+            is_admin=data["is_admin"],
+            is_active=data["is_active"],
+        )["id"]
+        if data.get("training_profile") is not None:
+            save_training_profile(conn, user_id, data["training_profile"])
+        return q.get_user_by_id(conn, id=user_id)
+
+
+def _visible_user_id(user_id):
+    """404 for an account the caller may not see, so its existence does not leak."""
+    if not is_self_or_admin(user_id):
+        abort(404, "User not found")
+    return user_id
+
+
+@blp.get("/<int:user_id>")
+@login_required
+@blp.response(200, UserSchema)
+def get_user(user_id):
+    """One user (self or admin)."""
+    user = db.queries().get_user_by_id(db.connection(), id=_visible_user_id(user_id))
+    if user is None:
+        abort(404, "User not found")
+    return user
+
+
+@blp.put("/<int:user_id>")
+@login_required
+@blp.arguments(UserUpdateSchema)
+@blp.response(200, UserSchema)
+def update_user(data, user_id):
+    """Change an account. Deactivating it or setting its password ends its sessions."""
+    _visible_user_id(user_id)
+    if not current_user()["is_admin"]:
+        refused = {name: ["Only an admin may set this field."] for name in ADMIN_ONLY_FIELDS if name in data}
+        if refused:
+            abort(422, f"{next(iter(refused))}: only an admin may set this field", errors=refused)
+    q = db.queries()
+    with db.transaction() as conn:
+        updated = q.update_user(
+            conn,
+            id=user_id,
+            full_name=data.get("full_name"),
+            email=data.get("email"),
+            is_active=data.get("is_active"),
+            is_admin=data.get("is_admin"),
+        )
+        if updated is None:
+            abort(404, "User not found")
+        if "password" in data:
+            q.update_password_hash(conn, id=user_id, hashed_password=hash_password(data["password"]))
+        if "password" in data or data.get("is_active") is False:
+            q.revoke_user_sessions(conn, user_id=user_id)
+        if "training_profile" in data and data["training_profile"] is not None:
+            save_training_profile(conn, user_id, data["training_profile"])
+        return q.get_user_by_id(conn, id=user_id)
+
+
+@blp.delete("/<int:user_id>")
+@admin_required
+@blp.response(200, MessageSchema)
+def delete_user(user_id):
+    """Delete an account with its profile, sessions and progress (not your own)."""
+    if user_id == g.current_user["id"]:
+        abort(400, "You cannot delete your own account")
+    if db.queries().delete_user(db.connection(), id=user_id) is None:
+        abort(404, "User not found")
+    return {"message": "User deleted successfully"}

@@ -1,0 +1,111 @@
+"""The connection pool, the named queries of sql/, and the per-request connection."""
+
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
+import aiosql
+import psycopg
+from flask import current_app, g
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from service.dburl import libpq_url
+
+log = logging.getLogger(__name__)
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+
+class QueryFileError(RuntimeError):
+    """A file in sql/ could not be loaded; the message names the file and the query."""
+
+
+def load_queries(sql_dir=SQL_DIR):
+    """Load every sql/*.sql file as named queries, failing loudly on the first broken one."""
+    files = sorted(Path(sql_dir).glob("*.sql"))
+    if not files:
+        raise QueryFileError(f"no query files found in {sql_dir}")
+    queries = aiosql.from_str("", "psycopg")
+    for path in files:
+        try:
+            loaded = aiosql.from_path(path, "psycopg")
+        except Exception as exc:  # aiosql raises several types; all mean "this file is broken"
+            raise QueryFileError(f"cannot load {path.name}: {exc}") from exc
+        for name in loaded.available_queries:
+            if hasattr(queries, name):
+                raise QueryFileError(f"query {name!r} in {path.name} is defined twice")
+            queries.add_query(name, getattr(loaded, name))
+    return queries
+
+
+def create_pool(config):
+    """A pool opened without waiting, so a worker starts even while the database is down."""
+    if not config.DATABASE_URL:
+        raise RuntimeError("DATABASE_URL is not set: point it at PostgreSQL (see README)")
+    conninfo = psycopg.conninfo.make_conninfo(
+        libpq_url(config.DATABASE_URL),
+        connect_timeout=config.DB_CONNECT_TIMEOUT,
+        options=f"-c statement_timeout={config.DB_STATEMENT_TIMEOUT_MS}",
+        application_name="urtraining",
+    )
+    pool = ConnectionPool(
+        conninfo,
+        min_size=config.DB_POOL_MIN_SIZE,
+        max_size=config.DB_POOL_MAX_SIZE,
+        timeout=config.DB_POOL_TIMEOUT,
+        kwargs={"row_factory": dict_row, "autocommit": True},
+        check=ConnectionPool.check_connection,
+        reconnect_timeout=0,
+        open=False,
+        name="urtraining",
+    )
+    pool.open(wait=False)
+    return pool
+
+
+def queries():
+    return current_app.extensions["queries"]
+
+
+def connection():
+    """This request's pooled connection (autocommit), taken on first use, returned at teardown."""
+    if "db_conn" not in g:
+        pool = current_app.extensions["pool"]
+        g.db_conn_ctx = pool.connection()
+        g.db_conn = g.db_conn_ctx.__enter__()
+    return g.db_conn
+
+
+@contextmanager
+def transaction():
+    """Run the statements of a block in one transaction on this request's connection."""
+    conn = connection()
+    with conn.transaction():
+        yield conn
+
+
+def release_connection(exc=None):
+    ctx = g.pop("db_conn_ctx", None)
+    g.pop("db_conn", None)
+    if ctx is not None:
+        try:
+            ctx.__exit__(None, None, None)
+        except psycopg.Error:
+            log.warning("connection could not be returned cleanly to the pool")
+
+
+def sweep_pool_after_failure():
+    """After a lost connection, check every idle connection at once instead of one by one."""
+    pool = current_app.extensions.get("pool")
+    if pool is not None:
+        try:
+            pool.check()
+        except psycopg.Error:
+            pass
+
+
+def init_app(app, config):
+    app.extensions["queries"] = load_queries()
+    app.extensions["pool"] = create_pool(config)
+    app.teardown_appcontext(release_connection)

@@ -1,0 +1,68 @@
+"""The documented sample accounts and courses (spec: "Sample data")."""
+
+SAMPLE_USERS = [
+    {
+        "username": "admin",
+        "password": "123",
+        "email": "admin@example.com",
+        "full_name": "Administrator",
+        "is_admin": True,
+        "profile": {
+            "gender": "male",
+            "age": 30,
+            "height_cm": 180,
+            "weight_kg": 75.0,
+            "training_goals": ["maintain_fitness", "muscle_gain"],
+            "training_level": "intermediate",
+            "frequency_last_3_months": "3_4_times_week",
+            "training_location": "gym",
+            "location_details": "full_fitness_center",
+            "session_duration": "45_60_min",
+            "joint_back_problems": False,
+            "chronic_conditions": False,
+            "strength_training": 4,
+            "cardio": 3,
+            "hiit": 3,
+            "yoga_pilates": 2,
+            "functional_training": 4,
+            "stretching": 3,
+        },
+    },
+    {
+        "username": "user",
+        "password": "password",
+        "email": "user@example.com",
+        "full_name": "Regular User",
+        "is_admin": False,
+        "profile": {
+            "gender": "female",
+            "age": 25,
+            "height_cm": 165,
+            "weight_kg": 60.0,
+            "training_goals": ["weight_loss", "improve_flexibility"],
+            "training_level": "beginner",
+            "frequency_last_3_months": "1_2_times_week",
+            "training_location": "home",
+            "location_details": "no_equipment",
+            "session_duration": "30_45_min",
+            "joint_back_problems": False,
+            "chronic_conditions": False,
+        },
+    },
+]
+
+# (title, minutes, level, category, description)
+SAMPLE_COURSES = [
+    ("Mobility Reset", 30, "beginner", "flexibility", "Loosen hips, spine and shoulders."),
+    ("Fat Burn Express", 45, "intermediate", "weight_loss", "A brisk circuit to burn calories."),
+    ("Power HIIT", 40, "advanced", "endurance", "Hard intervals for seasoned athletes."),
+    ("Yoga for Energy", 50, "all_levels", "stress_relief", "A flowing practice to wake you up."),
+    ("Morning Stretch", 20, "beginner", "mobility", "A gentle start to the day."),
+    ("Total Body Strength", 60, "intermediate", "muscle_gain", "Compound lifts for the whole body."),
+    ("Core Crusher", 30, "all_levels", "core_strength", "Abs, obliques and lower back."),
+    ("Glute Power", 35, "beginner", "toning", "Build and shape the glutes."),
+    ("Boxing Basics", 45, "beginner", "cardio", "Stance, punches and footwork."),
+    ("Quick Fix: 15 Min Burner", 15, "all_levels", "fat_burn", "Short and intense."),
+    ("Mobility Flow Advanced", 40, "advanced", "flexibility", "Deep mobility sequences."),
+    ("Low Impact Burn", 30, "beginner", "weight_loss", "Joint-friendly cardio."),
+]

@@ -1,0 +1,151 @@
+"""Tokens, password hashing and the login_required / admin_required decorators.
+
+A token is a random secret signed by itsdangerous. The database stores only the SHA-256 of
+the secret, so a leaked table cannot be replayed. Checking a token costs a signature check in
+memory, then one query joining the session to its (active) user.
+"""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+from functools import wraps
+
+from flask import current_app, g, request
+from flask_smorest import Blueprint
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from service import db
+from service.errors import abort, unauthorized
+
+TOKEN_SALT = "urtraining.access-token"
+LAST_SEEN_RESOLUTION_SECONDS = 60
+BEARER_SECURITY = [{"bearerAuth": []}]
+
+
+def _serializer():
+    config = current_app.config["SERVICE_CONFIG"]
+    keys = [*config.PREVIOUS_SECRET_KEYS, config.SECRET_KEY]  # signs with the last, verifies with all
+    return URLSafeTimedSerializer(keys, salt=TOKEN_SALT, signer_kwargs={"digest_method": hashlib.sha256})
+
+
+def hash_secret(secret):
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def issue_token():
+    """A fresh token and the hash of its secret (the only part that is stored)."""
+    secret = secrets.token_urlsafe(32)
+    return _serializer().dumps(secret), hash_secret(secret)
+
+
+def token_secret(token):
+    """The secret inside a token whose signature and age are valid, else None."""
+    max_age = current_app.config["SERVICE_CONFIG"].ACCESS_TOKEN_EXPIRE_MINUTES * 60
+    try:
+        secret = _serializer().loads(token, max_age=max_age)
+    except BadSignature:  # includes SignatureExpired
+        return None
+    return secret if isinstance(secret, str) else None
+
+
+def open_session(user_id, authenticated_at=None):
+    """Create a session row for a signed-in user; returns (token, session row)."""
+    config = current_app.config["SERVICE_CONFIG"]
+    token, token_hash = issue_token()
+    now = datetime.now(timezone.utc)
+    session = db.queries().insert_session(
+        db.connection(),
+        user_id=user_id,
+        token_hash=token_hash,
+        expires_at=now + timedelta(minutes=config.ACCESS_TOKEN_EXPIRE_MINUTES),
+        authenticated_at=authenticated_at or now,
+        user_agent=(request.headers.get("User-Agent") or "")[:512] or None,
+        ip_address=(request.remote_addr or "")[:64] or None,
+    )
+    return token, session
+
+
+def bearer_token():
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def authenticate():
+    """Load g.current_user and g.session_id from the request's token, or answer 401."""
+    token = bearer_token()
+    if token is None:
+        unauthorized("Not authenticated")
+    secret = token_secret(token)
+    if secret is None:
+        unauthorized("Could not validate credentials")
+    row = db.queries().authenticate_session(
+        db.connection(),
+        token_hash=hash_secret(secret),
+        touch_after_seconds=LAST_SEEN_RESOLUTION_SECONDS,
+    )
+    if row is None:
+        unauthorized("Could not validate credentials")
+    g.session_id = row.pop("session_id")
+    g.authenticated_at = row.pop("authenticated_at")
+    g.current_user = row
+    return row
+
+
+def current_user():
+    return g.current_user
+
+
+def _protected(view, admin):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        user = authenticate()
+        if admin and not user["is_admin"]:
+            abort(403, "Admin privileges required")
+        return view(*args, **kwargs)
+
+    return Blueprint.doc(security=BEARER_SECURITY)(wrapper)
+
+
+def login_required(view):
+    """Any valid token. Put it above @blp.arguments so 401 comes before validation."""
+    return _protected(view, admin=False)
+
+
+def admin_required(view):
+    """A valid token of an admin: 401 without one, 403 for a plain user."""
+    return _protected(view, admin=True)
+
+
+def is_self_or_admin(user_id):
+    user = g.current_user
+    return user["is_admin"] or user["id"] == user_id
+
+
+# --- passwords -------------------------------------------------------------------------------
+
+_dummy_hashes = {}
+
+
+def hash_password(password):
+    return generate_password_hash(password, method=current_app.config["SERVICE_CONFIG"].PASSWORD_HASH_METHOD)
+
+
+def verify_password(stored_hash, password):
+    """Check a password; with no stored hash (unknown user) spend the same time and fail."""
+    method = current_app.config["SERVICE_CONFIG"].PASSWORD_HASH_METHOD
+    if stored_hash is None:
+        if method not in _dummy_hashes:
+            _dummy_hashes[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
+        check_password_hash(_dummy_hashes[method], password)
+        return False
+    return check_password_hash(stored_hash, password)
+
+
+def needs_rehash(stored_hash):
+    """True when a hash was made with other parameters than the configured ones."""
+    method = current_app.config["SERVICE_CONFIG"].PASSWORD_HASH_METHOD
+    return stored_hash.split("$", 1)[0] != method

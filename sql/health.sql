@@ -1,0 +1,5 @@
+-- Service health checks.
+
+-- name: ping-database()$
+-- A trivial query: succeeds when the database answers.
+SELECT 1 AS ok;

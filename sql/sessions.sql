@@ -1,0 +1,81 @@
+-- Queries on signed-in sessions (active_sessions). A session is found by the SHA-256
+-- of its token's secret; the token itself is never stored.
+
+-- name: insert-session(user_id, token_hash, expires_at, authenticated_at, user_agent, ip_address)^
+-- Open a session for a user who just signed in (or refreshed).
+INSERT INTO active_sessions (user_id, token_hash, expires_at, authenticated_at, user_agent, ip_address)
+VALUES (:user_id, :token_hash, :expires_at, :authenticated_at, :user_agent, :ip_address)
+RETURNING id, expires_at;
+
+-- name: authenticate-session(token_hash, touch_after_seconds)^
+-- The unexpired session and active user behind a token, in one round trip.
+-- last_seen_at is refreshed at most once per touch_after_seconds, so most checks write nothing.
+WITH session AS (
+    SELECT
+        id,
+        user_id,
+        created_at,
+        authenticated_at,
+        last_seen_at
+    FROM active_sessions
+    WHERE token_hash = :token_hash AND expires_at > now()
+),
+
+touched AS (
+    UPDATE active_sessions
+    SET last_seen_at = now()
+    WHERE
+        id = (SELECT id FROM session)
+        AND last_seen_at < now() - make_interval(secs => :touch_after_seconds)
+)
+
+SELECT
+    s.id AS session_id,
+    s.authenticated_at,
+    u.id,
+    u.username,
+    u.email,
+    u.full_name,
+    u.is_active,
+    u.is_admin,
+    u.created_at,
+    u.updated_at
+FROM session AS s
+INNER JOIN users AS u ON s.user_id = u.id
+WHERE u.is_active;
+
+-- name: revoke-session(id)$
+-- End one session (logout).
+DELETE FROM active_sessions
+WHERE id = :id
+RETURNING id;
+
+-- name: revoke-user-sessions(user_id)$
+-- End every session of a user; returns how many were ended.
+WITH revoked AS (
+    DELETE FROM active_sessions
+    WHERE user_id = :user_id
+    RETURNING id
+)
+
+SELECT count(*) AS revoked FROM revoked;
+
+-- name: delete-expired-sessions(batch_size)$
+-- Delete at most batch_size expired sessions (bounded, index-driven); returns how many.
+WITH expired AS (
+    SELECT id
+    FROM active_sessions
+    WHERE expires_at <= now()
+    ORDER BY expires_at
+    LIMIT :batch_size
+    FOR UPDATE SKIP LOCKED
+),
+
+deleted AS (
+    DELETE FROM active_sessions AS a
+    USING expired AS e
+    WHERE a.id = e.id
+    RETURNING a.id
+)
+
+SELECT count(*) AS deleted FROM deleted;

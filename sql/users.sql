@@ -1,0 +1,159 @@
+-- Queries on user accounts. Output columns never include hashed_password
+-- except in get-login-candidate, which the sign-in code needs to verify a password.
+
+-- name: get-user-by-id(id)^
+-- One user with their training profile columns (profile columns are NULL when there is none).
+SELECT
+    u.id,
+    u.username,
+    u.email,
+    u.full_name,
+    u.is_active,
+    u.is_admin,
+    u.created_at,
+    u.updated_at,
+    tp.id AS profile_id,
+    tp.gender,
+    tp.age,
+    tp.height_cm,
+    tp.weight_kg,
+    tp.training_goals,
+    tp.training_level,
+    tp.frequency_last_3_months,
+    tp.training_location,
+    tp.location_details,
+    tp.session_duration,
+    tp.joint_back_problems,
+    tp.chronic_conditions,
+    tp.health_details,
+    tp.strength_training,
+    tp.cardio,
+    tp.hiit,
+    tp.yoga_pilates,
+    tp.functional_training,
+    tp.stretching,
+    tp.created_at AS profile_created_at,
+    tp.updated_at AS profile_updated_at
+FROM users AS u
+LEFT JOIN training_profiles AS tp ON tp.user_id = u.id
+WHERE u.id = :id;
+
+-- name: get-login-candidate(login)^
+-- The account a sign-in name refers to: its username or its email, case-insensitively.
+SELECT
+    id,
+    username,
+    email,
+    full_name,
+    is_active,
+    is_admin,
+    hashed_password
+FROM users
+WHERE lower(username) = lower(:login) OR email = lower(:login)
+ORDER BY lower(username) = lower(:login) DESC
+LIMIT 1;
+
+-- name: insert-user(username, email, hashed_password, full_name, is_admin, is_active)^
+-- Create an account; a duplicate username or email raises a unique violation.
+INSERT INTO users (username, email, hashed_password, full_name, is_admin, is_active)
+VALUES (:username, lower(:email), :hashed_password, :full_name, :is_admin, :is_active)
+RETURNING id;
+
+-- name: update-user(id, full_name, email, is_active, is_admin)^
+-- Change an account's editable fields; a NULL argument keeps the stored value.
+UPDATE users
+SET
+    full_name = coalesce(:full_name, full_name),
+    email = coalesce(lower(:email), email),
+    is_active = coalesce(:is_active, is_active),
+    is_admin = coalesce(:is_admin, is_admin)
+WHERE id = :id
+RETURNING id;
+
+-- name: update-password-hash(id, hashed_password)!
+-- Store a new password hash (a changed password or an upgraded hash).
+UPDATE users
+SET hashed_password = :hashed_password
+WHERE id = :id;
+
+-- name: get-password-hash(id)$
+-- The stored password hash of one account, to check a current password.
+SELECT hashed_password
+FROM users
+WHERE id = :id;
+
+-- name: delete-user(id)$
+-- Delete an account; its profile, sessions and progress go with it (ON DELETE CASCADE).
+DELETE FROM users
+WHERE id = :id
+RETURNING id;
+
+-- name: list-users(q, is_active, is_admin, after_id, limit)
+-- A page of users in id order (keyset: ids greater than after_id), optionally filtered.
+-- q matches a substring of username, email or full name, case-insensitively
+-- (strpos, not LIKE: the text a client sends is never a pattern).
+SELECT
+    u.id,
+    u.username,
+    u.email,
+    u.full_name,
+    u.is_active,
+    u.is_admin,
+    u.created_at,
+    u.updated_at,
+    tp.id AS profile_id,
+    tp.gender,
+    tp.age,
+    tp.height_cm,
+    tp.weight_kg,
+    tp.training_goals,
+    tp.training_level,
+    tp.frequency_last_3_months,
+    tp.training_location,
+    tp.location_details,
+    tp.session_duration,
+    tp.joint_back_problems,
+    tp.chronic_conditions,
+    tp.health_details,
+    tp.strength_training,
+    tp.cardio,
+    tp.hiit,
+    tp.yoga_pilates,
+    tp.functional_training,
+    tp.stretching,
+    tp.created_at AS profile_created_at,
+    tp.updated_at AS profile_updated_at
+FROM users AS u
+LEFT JOIN training_profiles AS tp ON tp.user_id = u.id
+WHERE
+    u.id > :after_id
+    AND (:is_active::boolean IS NULL OR u.is_active = :is_active)
+    AND (:is_admin::boolean IS NULL OR u.is_admin = :is_admin)
+    AND (
+        :q::text IS NULL
+        OR strpos(lower(u.username), lower(:q)) > 0
+        OR strpos(u.email, lower(:q)) > 0
+        OR strpos(lower(u.full_name), lower(:q)) > 0
+    )
+ORDER BY u.id
+LIMIT :limit;
+
+-- name: username-and-email-taken(username, email)^
+-- Whether a username and an email are already in use (NULL arguments give false).
+SELECT
+    exists(SELECT 1 FROM users WHERE lower(username) = lower(:username)) AS username_taken,
+    exists(SELECT 1 FROM users WHERE email = lower(:email)) AS email_taken;
+
+-- name: insert-user-if-absent(username, email, hashed_password, full_name, is_admin)$
+-- Create a sample account unless its username or email is taken; returns its id either way.
+WITH inserted AS (
+    INSERT INTO users (username, email, hashed_password, full_name, is_admin)
+    VALUES (:username, lower(:email), :hashed_password, :full_name, :is_admin)
+    ON CONFLICT DO NOTHING
+    RETURNING id
+)
+
+SELECT id FROM inserted
+UNION ALL
+SELECT id FROM users WHERE lower(username) = lower(:username)
+LIMIT 1;
