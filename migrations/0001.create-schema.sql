@@ -2,7 +2,7 @@
 -- users and training_profiles keep the names, types and defaults of the database guide;
 -- the CHECK constraints mirror the value sets and ranges of the HTTP API.
 
-CREATE FUNCTION set_updated_at() RETURNS trigger
+CREATE FUNCTION set_updated_at() RETURNS TRIGGER
 LANGUAGE plpgsql AS $$
 BEGIN
     NEW.updated_at := now();
@@ -11,7 +11,7 @@ END;
 $$;
 
 -- A goal list is a JSON array of at most five distinct, known goals.
-CREATE FUNCTION training_goals_are_valid(goals json) RETURNS boolean
+CREATE FUNCTION training_goals_are_valid(goals JSON) RETURNS BOOLEAN
 LANGUAGE sql IMMUTABLE AS $$
     SELECT json_typeof(goals) = 'array'
         AND json_array_length(goals) <= 5

@@ -65,7 +65,9 @@ class Config:
         if not self.PRODUCTION:
             return
         if self.SECRET_KEY == DEFAULT_SECRET_KEY or len(self.SECRET_KEY) < 32:
-            raise RuntimeError("APP_ENV=production needs a SECRET_KEY of at least 32 characters (not the default)")
+            raise RuntimeError(
+                "APP_ENV=production needs a SECRET_KEY of at least 32 characters (not the default)"
+            )
         if self.SEED_SAMPLE_DATA and not self.ALLOW_SAMPLE_DATA_IN_PRODUCTION:
             raise RuntimeError(
                 "APP_ENV=production with SEED_SAMPLE_DATA=true creates admin/123: "

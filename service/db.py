@@ -1,7 +1,7 @@
 """The connection pool, the named queries of sql/, and the per-request connection."""
 
 import logging
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import aiosql
@@ -99,10 +99,8 @@ def sweep_pool_after_failure():
     """After a lost connection, check every idle connection at once instead of one by one."""
     pool = current_app.extensions.get("pool")
     if pool is not None:
-        try:
+        with suppress(psycopg.Error):
             pool.check()
-        except psycopg.Error:
-            pass
 
 
 def init_app(app, config):

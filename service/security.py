@@ -7,7 +7,7 @@ memory, then one query joining the session to its (active) user.
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from flask import current_app, g, request
@@ -18,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from service import db
 from service.errors import abort, unauthorized
 
-TOKEN_SALT = "urtraining.access-token"
+TOKEN_SALT = "urtraining.access-token"  # noqa: S105 - a purpose label, not a secret
 LAST_SEEN_RESOLUTION_SECONDS = 60
 BEARER_SECURITY = [{"bearerAuth": []}]
 
@@ -53,7 +53,7 @@ def open_session(user_id, authenticated_at=None):
     """Create a session row for a signed-in user; returns (token, session row)."""
     config = current_app.config["SERVICE_CONFIG"]
     token, token_hash = issue_token()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     session = db.queries().insert_session(
         db.connection(),
         user_id=user_id,

@@ -15,51 +15,52 @@ VALUES (
     :joint_back_problems, :chronic_conditions, :health_details, :strength_training, :cardio,
     :hiit, :yoga_pilates, :functional_training, :stretching
 )
-ON CONFLICT (user_id) DO UPDATE SET
-    gender = CASE WHEN 'gender' = ANY(:fields_sent) THEN excluded.gender ELSE tp.gender END,
-    age = CASE WHEN 'age' = ANY(:fields_sent) THEN excluded.age ELSE tp.age END,
-    height_cm = CASE WHEN 'height_cm' = ANY(:fields_sent) THEN excluded.height_cm ELSE tp.height_cm END,
-    weight_kg = CASE WHEN 'weight_kg' = ANY(:fields_sent) THEN excluded.weight_kg ELSE tp.weight_kg END,
-    training_goals = CASE
-        WHEN 'training_goals' = ANY(:fields_sent) THEN excluded.training_goals ELSE tp.training_goals
-    END,
-    training_level = CASE
-        WHEN 'training_level' = ANY(:fields_sent) THEN excluded.training_level ELSE tp.training_level
-    END,
-    frequency_last_3_months = CASE
-        WHEN 'frequency_last_3_months' = ANY(:fields_sent) THEN excluded.frequency_last_3_months
-        ELSE tp.frequency_last_3_months
-    END,
-    training_location = CASE
-        WHEN 'training_location' = ANY(:fields_sent) THEN excluded.training_location ELSE tp.training_location
-    END,
-    location_details = CASE
-        WHEN 'location_details' = ANY(:fields_sent) THEN excluded.location_details ELSE tp.location_details
-    END,
-    session_duration = CASE
-        WHEN 'session_duration' = ANY(:fields_sent) THEN excluded.session_duration ELSE tp.session_duration
-    END,
-    joint_back_problems = CASE
-        WHEN 'joint_back_problems' = ANY(:fields_sent) THEN excluded.joint_back_problems
-        ELSE tp.joint_back_problems
-    END,
-    chronic_conditions = CASE
-        WHEN 'chronic_conditions' = ANY(:fields_sent) THEN excluded.chronic_conditions ELSE tp.chronic_conditions
-    END,
-    health_details = CASE
-        WHEN 'health_details' = ANY(:fields_sent) THEN excluded.health_details ELSE tp.health_details
-    END,
-    strength_training = CASE
-        WHEN 'strength_training' = ANY(:fields_sent) THEN excluded.strength_training ELSE tp.strength_training
-    END,
-    cardio = CASE WHEN 'cardio' = ANY(:fields_sent) THEN excluded.cardio ELSE tp.cardio END,
-    hiit = CASE WHEN 'hiit' = ANY(:fields_sent) THEN excluded.hiit ELSE tp.hiit END,
-    yoga_pilates = CASE
-        WHEN 'yoga_pilates' = ANY(:fields_sent) THEN excluded.yoga_pilates ELSE tp.yoga_pilates
-    END,
-    functional_training = CASE
-        WHEN 'functional_training' = ANY(:fields_sent) THEN excluded.functional_training
-        ELSE tp.functional_training
-    END,
-    stretching = CASE WHEN 'stretching' = ANY(:fields_sent) THEN excluded.stretching ELSE tp.stretching END
+ON CONFLICT (user_id) DO UPDATE
+    SET
+        gender = CASE WHEN 'gender' = any(:fields_sent) THEN excluded.gender ELSE tp.gender END,
+        age = CASE WHEN 'age' = any(:fields_sent) THEN excluded.age ELSE tp.age END,
+        height_cm = CASE WHEN 'height_cm' = any(:fields_sent) THEN excluded.height_cm ELSE tp.height_cm END,
+        weight_kg = CASE WHEN 'weight_kg' = any(:fields_sent) THEN excluded.weight_kg ELSE tp.weight_kg END,
+        training_goals = CASE
+            WHEN 'training_goals' = any(:fields_sent) THEN excluded.training_goals ELSE tp.training_goals
+        END,
+        training_level = CASE
+            WHEN 'training_level' = any(:fields_sent) THEN excluded.training_level ELSE tp.training_level
+        END,
+        frequency_last_3_months = CASE
+            WHEN 'frequency_last_3_months' = any(:fields_sent) THEN excluded.frequency_last_3_months
+            ELSE tp.frequency_last_3_months
+        END,
+        training_location = CASE
+            WHEN 'training_location' = any(:fields_sent) THEN excluded.training_location ELSE tp.training_location
+        END,
+        location_details = CASE
+            WHEN 'location_details' = any(:fields_sent) THEN excluded.location_details ELSE tp.location_details
+        END,
+        session_duration = CASE
+            WHEN 'session_duration' = any(:fields_sent) THEN excluded.session_duration ELSE tp.session_duration
+        END,
+        joint_back_problems = CASE
+            WHEN 'joint_back_problems' = any(:fields_sent) THEN excluded.joint_back_problems
+            ELSE tp.joint_back_problems
+        END,
+        chronic_conditions = CASE
+            WHEN 'chronic_conditions' = any(:fields_sent) THEN excluded.chronic_conditions ELSE tp.chronic_conditions
+        END,
+        health_details = CASE
+            WHEN 'health_details' = any(:fields_sent) THEN excluded.health_details ELSE tp.health_details
+        END,
+        strength_training = CASE
+            WHEN 'strength_training' = any(:fields_sent) THEN excluded.strength_training ELSE tp.strength_training
+        END,
+        cardio = CASE WHEN 'cardio' = any(:fields_sent) THEN excluded.cardio ELSE tp.cardio END,
+        hiit = CASE WHEN 'hiit' = any(:fields_sent) THEN excluded.hiit ELSE tp.hiit END,
+        yoga_pilates = CASE
+            WHEN 'yoga_pilates' = any(:fields_sent) THEN excluded.yoga_pilates ELSE tp.yoga_pilates
+        END,
+        functional_training = CASE
+            WHEN 'functional_training' = any(:fields_sent) THEN excluded.functional_training
+            ELSE tp.functional_training
+        END,
+        stretching = CASE WHEN 'stretching' = any(:fields_sent) THEN excluded.stretching ELSE tp.stretching END
 RETURNING id;

@@ -79,3 +79,13 @@ deleted AS (
 )
 
 SELECT count(*) AS deleted FROM deleted;
+
+-- name: revoke-other-user-sessions(user_id, keep_session_id)$
+-- End every session of a user except one (the caller's, after a password change).
+WITH revoked AS (
+    DELETE FROM active_sessions
+    WHERE user_id = :user_id AND id <> :keep_session_id
+    RETURNING id
+)
+
+SELECT count(*) AS revoked FROM revoked;

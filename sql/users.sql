@@ -35,7 +35,7 @@ SELECT
     tp.created_at AS profile_created_at,
     tp.updated_at AS profile_updated_at
 FROM users AS u
-LEFT JOIN training_profiles AS tp ON tp.user_id = u.id
+LEFT JOIN training_profiles AS tp ON u.id = tp.user_id
 WHERE u.id = :id;
 
 -- name: get-login-candidate(login)^
@@ -88,7 +88,7 @@ DELETE FROM users
 WHERE id = :id
 RETURNING id;
 
--- name: list-users(q, is_active, is_admin, after_id, limit)
+-- name: list-users(q, is_active, is_admin, after_id, page_size)
 -- A page of users in id order (keyset: ids greater than after_id), optionally filtered.
 -- q matches a substring of username, email or full name, case-insensitively
 -- (strpos, not LIKE: the text a client sends is never a pattern).
@@ -124,25 +124,31 @@ SELECT
     tp.created_at AS profile_created_at,
     tp.updated_at AS profile_updated_at
 FROM users AS u
-LEFT JOIN training_profiles AS tp ON tp.user_id = u.id
+LEFT JOIN training_profiles AS tp ON u.id = tp.user_id
 WHERE
     u.id > :after_id
-    AND (:is_active::boolean IS NULL OR u.is_active = :is_active)
-    AND (:is_admin::boolean IS NULL OR u.is_admin = :is_admin)
+    AND (:is_active::BOOLEAN IS NULL OR u.is_active = :is_active)
+    AND (:is_admin::BOOLEAN IS NULL OR u.is_admin = :is_admin)
     AND (
-        :q::text IS NULL
+        :q::TEXT IS NULL
         OR strpos(lower(u.username), lower(:q)) > 0
         OR strpos(u.email, lower(:q)) > 0
         OR strpos(lower(u.full_name), lower(:q)) > 0
     )
 ORDER BY u.id
-LIMIT :limit;
+LIMIT :page_size;
 
 -- name: username-and-email-taken(username, email)^
 -- Whether a username and an email are already in use (NULL arguments give false).
 SELECT
-    exists(SELECT 1 FROM users WHERE lower(username) = lower(:username)) AS username_taken,
-    exists(SELECT 1 FROM users WHERE email = lower(:email)) AS email_taken;
+    exists(
+        SELECT 1 FROM users
+        WHERE lower(username) = lower(:username)
+    ) AS username_taken,
+    exists(
+        SELECT 1 FROM users
+        WHERE email = lower(:email)
+    ) AS email_taken;
 
 -- name: insert-user-if-absent(username, email, hashed_password, full_name, is_admin)$
 -- Create a sample account unless its username or email is taken; returns its id either way.
@@ -155,5 +161,6 @@ WITH inserted AS (
 
 SELECT id FROM inserted
 UNION ALL
-SELECT id FROM users WHERE lower(username) = lower(:username)
+SELECT id FROM users
+WHERE lower(username) = lower(:username)
 LIMIT 1;

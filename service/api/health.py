@@ -6,7 +6,7 @@ from psycopg_pool import PoolTimeout
 from service import db
 from service.api import Blueprint
 from service.errors import retry_after_header
-from service.schemas.health import ServiceHealthSchema, PingSchema
+from service.schemas.health import PingSchema, ServiceHealthSchema
 
 blp = Blueprint("health", __name__, description="Service status")
 

@@ -26,7 +26,16 @@ blp = Blueprint("users", __name__, url_prefix="/api/users", description="User ma
 @blp.response(200, UserListSchema)
 def list_users(args):
     """A page of users in id order; filter by q, is_active, is_admin."""
-    rows = list(db.queries().list_users(db.connection(), **args))
+    rows = list(
+        db.queries().list_users(
+            db.connection(),
+            q=args["q"],
+            is_active=args["is_active"],
+            is_admin=args["is_admin"],
+            after_id=args["after_id"],
+            page_size=args["limit"],
+        )
+    )
     return {"users": rows, "pagination": cursor_page(rows, args["limit"])}
 
 

@@ -50,7 +50,9 @@ def _distinct(goals):
 
 def _rating():
     return ma.fields.Integer(
-        strict=True, allow_none=True, validate=validate.Range(min=1, max=5, error="Must be a rating from 1 to 5.")
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=1, max=5, error="Must be a rating from 1 to 5."),
     )
 
 

@@ -1,0 +1,35 @@
+# The two commands: `make run` and `make test`. Both create .venv and install on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint install migrate fuzz bench soak clean-db
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve on http://$${HOST:-127.0.0.1}:$${PORT:-8000} (embedded PostgreSQL unless DATABASE_URL is set)
+run: $(STAMP)
+	$(BIN)/python -m service.devdb -- $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+## Lint, then the whole suite (embedded PostgreSQL unless TEST_DATABASE_URL is set)
+test: lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint sql migrations tests/queries.sql
+
+## Apply migrations only (DATABASE_URL, or the embedded server)
+migrate: $(STAMP)
+	$(BIN)/python -m service.devdb -- $(BIN)/python init_db.py --no-seed
+
+clean-db:
+	rm -rf .pgdata .pgdata-test

@@ -1,0 +1,134 @@
+"""Shared fixtures: a fresh PostgreSQL database per test run, the app, users and tokens.
+
+The database is TEST_DATABASE_URL's server when set, else an embedded server whose data lives
+in .pgdata-test/. Each run (each xdist worker) creates its own database, migrates it with yoyo,
+and drops it at the end; every test starts from empty tables.
+"""
+
+import os
+import uuid
+from pathlib import Path
+
+import aiosql
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from service import create_app
+from service.config import Config
+from service.dburl import libpq_url
+from service.devdb import drop_database, ensure_database, start_server
+from service.migrations import apply_migrations
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+TEST_PASSWORD_HASH = "pbkdf2:sha256:1000"  # cheap on purpose; production strength is measured in bench/
+
+
+@pytest.fixture(scope="session")
+def server_url():
+    """A URL of the server's maintenance database (postgres)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return libpq_url(url)
+    server = start_server(PROJECT_DIR / ".pgdata-test")
+    return server.get_uri()
+
+
+@pytest.fixture(scope="session")
+def database_url_for_tests(server_url):
+    name = f"urtraining_test_{uuid.uuid4().hex[:12]}"
+    url = ensure_database(server_url, name)
+    apply_migrations(url)
+    yield url
+    drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def tq():
+    """Test-only named queries (tests/queries.sql): arranging and checking database state."""
+    return aiosql.from_path(Path(__file__).parent / "queries.sql", "psycopg")
+
+
+def make_config(database_url, **overrides):
+    environ = {
+        "DATABASE_URL": database_url,
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH,
+        "DB_POOL_MAX_SIZE": "4",
+        "TESTING": "true",
+    }
+    environ.update({key: str(value) for key, value in overrides.items()})
+    return Config(environ=environ)
+
+
+@pytest.fixture(scope="session")
+def app(database_url_for_tests):
+    app = create_app(make_config(database_url_for_tests))
+    yield app
+    app.extensions["pool"].close()
+
+
+@pytest.fixture
+def db(database_url_for_tests):
+    """A direct connection for arranging and checking database state (autocommit, dict rows)."""
+    with psycopg.connect(database_url_for_tests, autocommit=True, row_factory=dict_row) as conn:
+        yield conn
+
+
+@pytest.fixture(autouse=True)
+def empty_tables(db, tq):
+    tq.empty_all_tables(db)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Account(dict):
+    """A user created through the API, with a logged-in token."""
+
+    @property
+    def headers(self):
+        return {"Authorization": f"Bearer {self['token']}"}
+
+
+@pytest.fixture
+def make_account(client, db, tq):
+    """Create an account (through /auth/register), optionally promote it, and log it in."""
+    counter = iter(range(1, 10_000))
+
+    def make(username=None, password="correct-horse-1", is_admin=False, full_name="Test Person"):
+        username = username or f"person{next(counter)}"
+        response = client.post(
+            "/auth/register",
+            json={
+                "username": username,
+                "password": password,
+                "email": f"{username}@example.org",
+                "full_name": full_name,
+            },
+        )
+        assert response.status_code == 201, response.json
+        user_id = response.json["user_info"]["id"]
+        if is_admin:
+            tq.make_admin(db, id=user_id)
+        login = client.post("/auth/login", json={"username": username, "password": password})
+        assert login.status_code == 200, login.json
+        return Account(id=user_id, username=username, password=password, token=login.json["access_token"])
+
+    return make
+
+
+@pytest.fixture
+def admin(make_account):
+    return make_account("boss", is_admin=True)
+
+
+@pytest.fixture
+def user(make_account):
+    return make_account("alice")
+
+
+@pytest.fixture
+def other_user(make_account):
+    return make_account("bob")
