@@ -12,6 +12,7 @@ from pathlib import Path
 import aiosql
 import psycopg
 import pytest
+from flask import request_finished
 from psycopg.rows import dict_row
 
 from service import create_app
@@ -132,3 +133,69 @@ def user(make_account):
 @pytest.fixture
 def other_user(make_account):
     return make_account("bob")
+
+
+# --- foundation tests (issue 2) ---------------------------------------------------------------
+
+PASSWORD_HASH_MARKERS = ("pbkdf2:", "scrypt:")
+
+
+@pytest.fixture(autouse=True)
+def no_password_hash_in_any_response():
+    """Every response of every test (any app) is checked: no password hash, no hash column."""
+    leaks = []
+
+    def check(sender, response, **extra):
+        if response.direct_passthrough or not response.is_json:
+            return
+        body = response.get_data(as_text=True)
+        found = [marker for marker in PASSWORD_HASH_MARKERS if marker in body]
+        # An error may name the refused field ("hashed_password: Unknown field."); a success may not.
+        if response.status_code < 400 and "hashed_password" in body:
+            found.append("hashed_password")
+        if found:
+            leaks.append((response.status_code, found, body[:200]))
+
+    request_finished.connect(check)
+    yield
+    request_finished.disconnect(check)
+    assert not leaks, f"password hash material in responses: {leaks}"
+
+
+@pytest.fixture
+def make_app():
+    """Build extra apps with other settings (make_config overrides); their pools close at the end."""
+    apps = []
+
+    def make(database_url, **overrides):
+        extra = create_app(make_config(database_url, **overrides))
+        apps.append(extra)
+        return extra
+
+    yield make
+    for extra in apps:
+        extra.extensions["pool"].close()
+
+
+@pytest.fixture
+def scratch_database(server_url):
+    """Create empty databases on the test server (dropped at the end); returns their URLs."""
+    names = []
+
+    def make():
+        name = f"urtraining_scratch_{uuid.uuid4().hex[:12]}"
+        names.append(name)
+        return ensure_database(server_url, name)
+
+    yield make
+    for name in names:
+        drop_database(server_url, name)
+
+
+@pytest.fixture
+def fresh_database(server_url):
+    """An empty database (not migrated), dropped after the test: for start-up and server tests."""
+    name = f"urtraining_fresh_{uuid.uuid4().hex[:12]}"
+    url = ensure_database(server_url, name)
+    yield url
+    drop_database(server_url, name)
