@@ -1,0 +1,55 @@
+"""The compose file and Dockerfile, checked as far as a machine without a Docker engine can."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def compose():
+    return yaml.safe_load((PROJECT_DIR / "docker-compose.yml").read_text())
+
+
+def test_compose_names_the_services_as_the_guide_does():
+    services = compose()["services"]
+    assert set(services) == {"db", "backend"}
+    assert services["db"]["environment"] == {
+        "POSTGRES_USER": "uruser",
+        "POSTGRES_PASSWORD": "urpassword",
+        "POSTGRES_DB": "urtraining",
+    }
+
+
+def test_the_backend_waits_for_a_healthy_database_and_points_at_it():
+    services = compose()["services"]
+    assert "pg_isready" in " ".join(services["db"]["healthcheck"]["test"])
+    assert services["backend"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "uruser:urpassword@db:5432/urtraining" in services["backend"]["environment"]["DATABASE_URL"]
+    assert services["backend"]["build"] == "."
+
+
+def test_every_file_the_dockerfile_copies_exists():
+    dockerfile = (PROJECT_DIR / "Dockerfile").read_text()
+    copied = []
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY "):
+            copied += line.split()[1:-1]
+    assert copied
+    for source in copied:
+        assert (PROJECT_DIR / source).exists(), source
+
+
+def test_the_image_runs_gunicorn_with_the_project_config():
+    dockerfile = (PROJECT_DIR / "Dockerfile").read_text()
+    assert re.search(r'^CMD \["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"\]$', dockerfile, re.M)
+    assert "USER urtraining" in dockerfile
+
+
+def test_env_example_lists_every_variable_the_config_reads():
+    config_source = (PROJECT_DIR / "service" / "config.py").read_text()
+    read = set(re.findall(r'env\.get\("([A-Z_]+)"', config_source))
+    example = (PROJECT_DIR / ".env.example").read_text()
+    listed = set(re.findall(r"^#? ?([A-Z_]+)=", example, re.M))
+    assert read - listed == set()
