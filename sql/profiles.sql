@@ -64,3 +64,31 @@ ON CONFLICT (user_id) DO UPDATE
         END,
         stretching = CASE WHEN 'stretching' = any(:fields_sent) THEN excluded.stretching ELSE tp.stretching END
 RETURNING id;
+
+-- name: get-training-profile(user_id)^
+-- One user's questionnaire, columns named as nest_profile expects; no row when there is none.
+SELECT
+    id AS profile_id,
+    gender,
+    age,
+    height_cm,
+    weight_kg,
+    training_goals,
+    training_level,
+    frequency_last_3_months,
+    training_location,
+    location_details,
+    session_duration,
+    joint_back_problems,
+    chronic_conditions,
+    health_details,
+    strength_training,
+    cardio,
+    hiit,
+    yoga_pilates,
+    functional_training,
+    stretching,
+    created_at AS profile_created_at,
+    updated_at AS profile_updated_at
+FROM training_profiles
+WHERE user_id = :user_id;

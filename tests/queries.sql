@@ -118,3 +118,126 @@ ORDER BY table_name, ordinal_position;
 -- The migrations yoyo recorded as applied.
 SELECT migration_id FROM _yoyo_migration
 ORDER BY migration_id;
+
+-- --- issue 3: training profiles, courses and progress ----------------------------------------
+
+-- name: insert-test-course(title, category, is_active)$
+-- Add a course to arrange a test; returns its id.
+INSERT INTO courses (title, description, duration_minutes, difficulty_level, category, is_active)
+VALUES (:title, 'A course for a test.', 30, 'beginner', :category, :is_active)
+RETURNING id;
+
+-- name: get-course-row(id)^
+-- The stored course, as a DBA would see it.
+SELECT
+    id,
+    title,
+    description,
+    duration_minutes,
+    difficulty_level,
+    category,
+    video_url,
+    thumbnail_url,
+    is_active
+FROM courses
+WHERE id = :id;
+
+-- name: get-progress-row(user_id, course_id)^
+-- The stored progress of one user in one course.
+SELECT
+    progress_percentage,
+    started_at,
+    completed_at
+FROM user_course_progress
+WHERE user_id = :user_id AND course_id = :course_id;
+
+-- name: count-course-enrolments(course_id)$
+-- How many progress rows reference a course.
+SELECT count(*) AS n FROM user_course_progress
+WHERE course_id = :course_id;
+
+-- name: count-rows-owned-by(user_id)^
+-- How many profile, session and progress rows a user id still owns.
+SELECT
+    (
+        SELECT count(*) FROM training_profiles
+        WHERE user_id = :user_id
+    ) AS profiles,
+    (
+        SELECT count(*) FROM active_sessions
+        WHERE user_id = :user_id
+    ) AS sessions,
+    (
+        SELECT count(*) FROM user_course_progress
+        WHERE user_id = :user_id
+    ) AS progress;
+
+-- name: get-profile-row(user_id)^
+-- The stored questionnaire of a user (flat columns, as a DBA sees them).
+SELECT
+    gender,
+    age,
+    height_cm,
+    weight_kg,
+    training_goals::TEXT AS training_goals_json,
+    training_level,
+    health_details,
+    cardio,
+    updated_at
+FROM training_profiles
+WHERE user_id = :user_id;
+
+-- name: dba-set-profile-age(user_id, age)!
+-- A DBA editing a questionnaire by hand: the age.
+UPDATE training_profiles SET age = :age
+WHERE user_id = :user_id;
+
+-- name: dba-set-profile-height(user_id, height_cm)!
+-- A DBA editing a questionnaire by hand: the height.
+UPDATE training_profiles SET height_cm = :height_cm
+WHERE user_id = :user_id;
+
+-- name: dba-set-profile-weight(user_id, weight_kg)!
+-- A DBA editing a questionnaire by hand: the weight.
+UPDATE training_profiles SET weight_kg = :weight_kg
+WHERE user_id = :user_id;
+
+-- name: dba-set-profile-cardio-rating(user_id, cardio)!
+-- A DBA editing a questionnaire by hand: one rating.
+UPDATE training_profiles SET cardio = :cardio
+WHERE user_id = :user_id;
+
+-- name: dba-set-profile-gender(user_id, gender)!
+-- A DBA editing a questionnaire by hand: the gender.
+UPDATE training_profiles SET gender = :gender
+WHERE user_id = :user_id;
+
+-- name: dba-set-profile-goals(user_id, goals_json)!
+-- A DBA editing a questionnaire by hand: the goal list, written as JSON text.
+UPDATE training_profiles SET training_goals = :goals_json::JSON
+WHERE user_id = :user_id;
+
+-- name: dba-set-profile-health-details(user_id, health_details)!
+-- A DBA editing a questionnaire by hand: the health notes.
+UPDATE training_profiles SET health_details = :health_details
+WHERE user_id = :user_id;
+
+-- name: dba-set-progress-percentage(user_id, course_id, progress_percentage)!
+-- A DBA editing progress by hand.
+UPDATE user_course_progress SET progress_percentage = :progress_percentage
+WHERE user_id = :user_id AND course_id = :course_id;
+
+-- name: dba-set-course-duration(id, duration_minutes)!
+-- A DBA editing a course by hand: its duration.
+UPDATE courses SET duration_minutes = :duration_minutes
+WHERE id = :id;
+
+-- name: dba-set-course-video-url(id, video_url)!
+-- A DBA editing a course by hand: its video URL.
+UPDATE courses SET video_url = :video_url
+WHERE id = :id;
+
+-- name: dba-set-course-difficulty(id, difficulty_level)!
+-- A DBA editing a course by hand: its difficulty.
+UPDATE courses SET difficulty_level = :difficulty_level
+WHERE id = :id;

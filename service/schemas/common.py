@@ -8,6 +8,24 @@ class MessageSchema(ma.Schema):
     message = ma.fields.String(required=True)
 
 
+class StrictFloat(ma.fields.Float):
+    """A JSON number only: strings such as "30" are refused (booleans already are)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictBoolean(ma.fields.Boolean):
+    """JSON true or false only: not 1, 0, "true" or "yes"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class Trimmed(ma.fields.String):
     """A string with surrounding whitespace removed before it is validated."""
 

@@ -3,6 +3,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from service.schemas.common import StrictBoolean, StrictFloat
+
 GENDERS = ("male", "female")
 GOALS = (
     "weight_loss",
@@ -62,7 +64,7 @@ class TrainingProfileInputSchema(ma.Schema):
     gender = ma.fields.String(allow_none=True, validate=_one_of(GENDERS))
     age = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=13, max=100))
     height_cm = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=100, max=250))
-    weight_kg = ma.fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(min=30, max=300))
+    weight_kg = StrictFloat(allow_none=True, allow_nan=False, validate=validate.Range(min=30, max=300))
     training_goals = ma.fields.List(
         ma.fields.String(validate=_one_of(GOALS)),
         allow_none=True,
@@ -73,8 +75,8 @@ class TrainingProfileInputSchema(ma.Schema):
     training_location = ma.fields.String(allow_none=True, validate=_one_of(LOCATIONS))
     location_details = ma.fields.String(allow_none=True, validate=_one_of(LOCATION_DETAILS))
     session_duration = ma.fields.String(allow_none=True, validate=_one_of(SESSION_DURATIONS))
-    joint_back_problems = ma.fields.Boolean(allow_none=True, truthy={True}, falsy={False})
-    chronic_conditions = ma.fields.Boolean(allow_none=True, truthy={True}, falsy={False})
+    joint_back_problems = StrictBoolean(allow_none=True)
+    chronic_conditions = StrictBoolean(allow_none=True)
     health_details = ma.fields.String(allow_none=True, validate=validate.Length(max=2000))
     strength_training = _rating()
     cardio = _rating()
@@ -151,3 +153,20 @@ def nest_profile(row):
         "created_at": row["profile_created_at"],
         "updated_at": row["profile_updated_at"],
     }
+
+
+class TrainingProfileSaveSchema(TrainingProfileInputSchema):
+    """PUT /auth/training-profile: at least one answer (an empty save would create an empty profile)."""
+
+    @ma.validates_schema
+    def needs_one(self, data, **kwargs):
+        if not data:
+            raise ma.ValidationError("Send at least one questionnaire field.")
+
+
+class TrainingProfileEnvelopeSchema(ma.Schema):
+    training_profile = ma.fields.Nested(TrainingProfileSchema, required=True, allow_none=True)
+
+
+class TrainingProfileSavedSchema(TrainingProfileEnvelopeSchema):
+    message = ma.fields.String(required=True)
