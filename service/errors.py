@@ -148,6 +148,13 @@ def register_error_handlers(app):
         name = getattr(exc.diag, "constraint_name", None) or "value"
         return error_response(422, f"The database refused a value ({name})")
 
+    @app.errorhandler(psycopg.DataError)
+    def unstorable_value(exc):
+        # psycopg refuses a NUL character in text before sending it: PostgreSQL text cannot hold one.
+        if "NUL" in str(exc):
+            return error_response(422, "Text must not contain NUL (\\u0000) characters")
+        return error_response(422, "The database refused a value")
+
     @app.errorhandler(PoolTimeout)
     @app.errorhandler(psycopg.OperationalError)
     def database_unavailable(exc):

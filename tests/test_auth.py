@@ -450,3 +450,84 @@ def test_a_deleted_users_token_is_a_401(client, admin, user):
     assert client.delete(f"/api/users/{user['id']}", headers=admin.headers).status_code == 200
 
     assert_unauthorized(client.get("/auth/me", headers=user.headers))
+
+
+# --- hostile text in every string field --------------------------------------------------------
+
+HOSTILE_TEXTS = [
+    "'; DROP TABLE users; --",
+    "%",
+    "_",
+    "\\",
+    "%_\\%",
+    "\"double\" and 'single' quotes",
+    "%(id)s :id $1 {id}",
+    "Zoë 日本語 🏋️",
+    "nul\u0000byte",
+]
+
+
+def assert_refused_with_a_detail(response):
+    assert 400 <= response.status_code < 500, response.get_data(as_text=True)
+    assert isinstance(response.json["detail"], str) and response.json["detail"]
+
+
+def assert_tables_intact(db, tq):
+    for table in ("users", "training_profiles", "active_sessions", "courses", "user_course_progress"):
+        assert tq.table_exists(db, name=table)
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+@pytest.mark.parametrize(
+    ("field", "make_value"),
+    [
+        ("username", lambda text: text),
+        ("username", lambda text: f"u{text}x"),
+        ("email", lambda text: f"{text}@example.org"),
+        ("email", lambda text: f"carol@{text}.org"),
+        ("full_name", lambda text: text),
+        ("full_name", lambda text: f"Ann {text}"),
+        ("password", lambda text: f"password {text}"),
+    ],
+)
+def test_hostile_text_at_registration_is_stored_verbatim_or_refused(client, db, tq, text, field, make_value):
+    value = make_value(text)
+
+    response = client.post("/auth/register", json=registration(**{field: value}))
+
+    if response.status_code == 201:
+        row = tq.get_user_row(db, username=response.json["user_info"]["username"])
+        expected = {"email": value.lower(), "full_name": value.strip()}.get(field, value)
+        if field == "password":
+            assert login(client, "carol", value).status_code == 200
+        else:
+            assert response.json["user_info"][field] == expected
+            assert row[field] == expected
+    else:
+        assert_refused_with_a_detail(response)
+        assert tq.count_users(db) == 0
+    assert_tables_intact(db, tq)
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+def test_hostile_text_at_login_is_refused(client, db, tq, user, text):
+    as_username = login(client, text, user["password"])
+    as_password = login(client, "alice", text)
+
+    for response in (as_username, as_password):
+        assert_refused_with_a_detail(response)
+        assert response.status_code in (401, 422)
+    assert tq.count_user_sessions(db, user_id=user["id"]) == 1
+    assert_tables_intact(db, tq)
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+@pytest.mark.parametrize("field", ["username", "email"])
+def test_hostile_text_in_an_availability_check_is_answered_or_refused(client, db, tq, user, text, field):
+    response = client.get("/auth/check-availability", query_string={field: text})
+
+    if response.status_code == 200:
+        assert response.json[f"{field}_available"] is True
+    else:
+        assert_refused_with_a_detail(response)
+    assert_tables_intact(db, tq)
