@@ -2,7 +2,7 @@
 
 -- name: empty-all-tables()!
 -- Start a test from empty tables (CASCADE reaches every table that references these).
-TRUNCATE users, courses RESTART IDENTITY CASCADE;
+TRUNCATE users, courses, login_throttle RESTART IDENTITY CASCADE;
 
 -- name: make-admin(id)!
 -- Promote an account to admin.
@@ -241,3 +241,36 @@ WHERE id = :id;
 -- A DBA editing a course by hand: its difficulty.
 UPDATE courses SET difficulty_level = :difficulty_level
 WHERE id = :id;
+
+-- name: list-schema-objects()
+-- Indexes, constraints, triggers and functions of the public schema with their definitions.
+SELECT
+    'index' AS kind,
+    indexname AS name,
+    indexdef AS definition
+FROM pg_indexes
+WHERE schemaname = 'public'
+UNION ALL
+SELECT
+    'constraint' AS kind,
+    con.conrelid::REGCLASS::TEXT || '.' || con.conname AS name,
+    pg_get_constraintdef(con.oid) AS definition
+FROM pg_constraint AS con
+INNER JOIN pg_namespace AS ns ON con.connamespace = ns.oid
+WHERE ns.nspname = 'public'
+UNION ALL
+SELECT
+    'trigger' AS kind,
+    tgname AS name,
+    pg_get_triggerdef(oid) AS definition
+FROM pg_trigger
+WHERE NOT tgisinternal
+UNION ALL
+SELECT
+    'function' AS kind,
+    p.proname AS name,
+    pg_get_function_identity_arguments(p.oid) AS definition
+FROM pg_proc AS p
+INNER JOIN pg_namespace AS ns ON p.pronamespace = ns.oid
+WHERE ns.nspname = 'public'
+ORDER BY kind, name;
