@@ -31,5 +31,13 @@ lint: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/python -m service.devdb -- $(BIN)/python init_db.py --no-seed
 
+## Load benchmark → bench/RESULTS.md (e.g. BENCH_ARGS="--scale 1k --reuse"; see bench/README.md)
+$(VENV)/.bench-stamp: $(STAMP) requirements-bench.txt
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.bench-stamp
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean-db:
 	rm -rf .pgdata .pgdata-test

@@ -7,10 +7,10 @@ from flask_cors import CORS
 from flask_swagger_ui import get_swaggerui_blueprint  # noqa: F401  (ships the UI's files)
 
 from service import cli, db, errors
-from service.api import auth, health, profiles, users
+from service.api import auth, courses, health, profiles, progress, users
 from service.config import Config
 
-BLUEPRINTS = (health.blp, auth.blp, users.blp, profiles.blp)
+BLUEPRINTS = (health.blp, auth.blp, users.blp, profiles.blp, courses.blp, progress.blp)
 
 
 def create_app(config=None):

@@ -5,3 +5,127 @@
 INSERT INTO courses (title, description, duration_minutes, difficulty_level, category)
 VALUES (:title, :description, :duration_minutes, :difficulty_level, :category)
 ON CONFLICT (lower(title)) WHERE is_active DO NOTHING;
+
+-- name: list-courses(include_inactive, category, difficulty_level, q, after_id, page_size)
+-- A page of courses in id order (keyset: ids greater than after_id), active ones unless
+-- include_inactive; q matches a substring of the title or description, case-insensitively
+-- (strpos, not LIKE: the text a client sends is never a pattern).
+SELECT
+    id,
+    title,
+    description,
+    duration_minutes,
+    difficulty_level,
+    category,
+    video_url,
+    thumbnail_url,
+    is_active,
+    created_at,
+    updated_at
+FROM courses
+WHERE
+    id > :after_id
+    AND (is_active OR :include_inactive)
+    AND (:category::TEXT IS NULL OR category = :category)
+    AND (:difficulty_level::TEXT IS NULL OR difficulty_level = :difficulty_level)
+    AND (
+        :q::TEXT IS NULL
+        OR strpos(lower(title), lower(:q)) > 0
+        OR strpos(lower(description), lower(:q)) > 0
+    )
+ORDER BY id
+LIMIT :page_size;
+
+-- name: get-course-by-id(id)^
+-- One course, active or not.
+SELECT
+    id,
+    title,
+    description,
+    duration_minutes,
+    difficulty_level,
+    category,
+    video_url,
+    thumbnail_url,
+    is_active,
+    created_at,
+    updated_at
+FROM courses
+WHERE id = :id;
+
+-- name: insert-course(title, description, duration_minutes, difficulty_level, category, video_url, thumbnail_url, is_active)^
+-- Add a course; an active course with the same title (any case) raises a unique violation.
+INSERT INTO courses (
+    title, description, duration_minutes, difficulty_level, category, video_url, thumbnail_url, is_active
+)
+VALUES (
+    :title, :description, :duration_minutes, :difficulty_level, :category, :video_url, :thumbnail_url, :is_active
+)
+RETURNING
+    id,
+    title,
+    description,
+    duration_minutes,
+    difficulty_level,
+    category,
+    video_url,
+    thumbnail_url,
+    is_active,
+    created_at,
+    updated_at;
+
+-- name: update-course(id, title, description, duration_minutes, difficulty_level, category, video_url, thumbnail_url, is_active, fields_sent)^
+-- Change only the fields named in fields_sent (a text array); a field sent as NULL is cleared.
+-- No row when the course does not exist.
+UPDATE courses
+SET
+    title = CASE WHEN 'title' = any(:fields_sent) THEN :title ELSE title END,
+    description = CASE WHEN 'description' = any(:fields_sent) THEN :description ELSE description END,
+    duration_minutes = CASE
+        WHEN 'duration_minutes' = any(:fields_sent) THEN :duration_minutes ELSE duration_minutes
+    END,
+    difficulty_level = CASE
+        WHEN 'difficulty_level' = any(:fields_sent) THEN :difficulty_level ELSE difficulty_level
+    END,
+    category = CASE WHEN 'category' = any(:fields_sent) THEN :category ELSE category END,
+    video_url = CASE WHEN 'video_url' = any(:fields_sent) THEN :video_url ELSE video_url END,
+    thumbnail_url = CASE WHEN 'thumbnail_url' = any(:fields_sent) THEN :thumbnail_url ELSE thumbnail_url END,
+    is_active = CASE WHEN 'is_active' = any(:fields_sent) THEN :is_active ELSE is_active END
+WHERE id = :id
+RETURNING
+    id,
+    title,
+    description,
+    duration_minutes,
+    difficulty_level,
+    category,
+    video_url,
+    thumbnail_url,
+    is_active,
+    created_at,
+    updated_at;
+
+-- name: lock-course(id)$
+-- Lock one course against enrolments until the transaction ends; no row when it does not exist.
+SELECT id
+FROM courses
+WHERE id = :id
+FOR UPDATE;
+
+-- name: course-has-enrolments(id)$
+-- Whether anyone is (or was) enrolled in a course: progress rows reference it.
+SELECT exists(
+    SELECT 1 FROM user_course_progress
+    WHERE course_id = :id
+) AS enrolled;
+
+-- name: delete-course(id)!
+-- Erase a course that has no enrolments (the foreign key refuses one that has).
+DELETE FROM courses
+WHERE id = :id;
+
+-- name: deactivate-course(id)!
+-- Retire a course that has enrolments: it leaves the catalogue, its progress rows stay.
+UPDATE courses
+SET is_active = false
+WHERE id = :id;

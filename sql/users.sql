@@ -164,3 +164,17 @@ UNION ALL
 SELECT id FROM users
 WHERE lower(username) = lower(:username)
 LIMIT 1;
+
+-- name: user-exists(id)$
+-- Whether an account with this id exists.
+SELECT exists(
+    SELECT 1 FROM users
+    WHERE id = :id
+) AS found;
+
+-- name: email-taken-by-another(email, user_id)$
+-- Whether another account than user_id already uses this email.
+SELECT exists(
+    SELECT 1 FROM users
+    WHERE email = lower(:email) AND id <> :user_id
+) AS taken;

@@ -4,11 +4,16 @@ from flask import current_app, g
 
 from service import db
 from service.api import Blueprint
-from service.errors import unauthorized
+from service.errors import abort, unauthorized
 from service.schemas.auth import (
     AvailabilityQuerySchema,
     AvailabilitySchema,
+    ChangePasswordSchema,
+    EmailAvailabilityQuerySchema,
+    EmailAvailabilitySchema,
     LoginSchema,
+    ProfileUpdatedSchema,
+    ProfileUpdateSchema,
     TokenSchema,
     VerifyTokenSchema,
 )
@@ -119,3 +124,55 @@ def check_availability(args):
         f"{' and '.join(taken_names).capitalize()} already taken" if taken_names else "Available"
     )
     return result
+
+
+# --- the caller's own account (self-service) ---------------------------------------------------
+
+
+@blp.put("/profile")
+@login_required
+@blp.arguments(ProfileUpdateSchema)
+@blp.response(200, ProfileUpdatedSchema)
+def update_profile(data):
+    """Change the caller's full name and/or email (409 when the email is taken)."""
+    q = db.queries()
+    user_id = current_user()["id"]
+    with db.transaction() as conn:
+        q.update_user(
+            conn,
+            id=user_id,
+            full_name=data.get("full_name"),
+            email=data.get("email"),
+            is_active=None,
+            is_admin=None,
+        )
+        user = q.get_user_by_id(conn, id=user_id)
+    return {"message": "Profile updated", "user_info": user}
+
+
+@blp.put("/change-password")
+@login_required
+@blp.arguments(ChangePasswordSchema)
+@blp.response(200, MessageSchema)
+def change_password(data):
+    """Set a new password after checking the current one; every other session is signed out."""
+    q = db.queries()
+    user_id = current_user()["id"]
+    if not verify_password(q.get_password_hash(db.connection(), id=user_id), data["current_password"]):
+        abort(400, "Current password is incorrect")
+    with db.transaction() as conn:
+        q.update_password_hash(conn, id=user_id, hashed_password=hash_password(data["new_password"]))
+        q.revoke_other_user_sessions(conn, user_id=user_id, keep_session_id=g.session_id)
+    return {"message": "Password changed; your other sessions were signed out"}
+
+
+@blp.get("/check-email-availability")
+@login_required
+@blp.arguments(EmailAvailabilityQuerySchema, location="query")
+@blp.response(200, EmailAvailabilitySchema)
+def check_email_availability(args):
+    """Whether the caller could switch to this email (their own counts as available)."""
+    taken = db.queries().email_taken_by_another(
+        db.connection(), email=args["email"], user_id=current_user()["id"]
+    )
+    return {"available": not taken, "message": "Email already registered" if taken else "Email is available"}

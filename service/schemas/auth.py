@@ -3,7 +3,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from service.schemas.common import LowerEmail
+from service.schemas.common import LowerEmail, Trimmed
+from service.schemas.users import FULL_NAME, PASSWORD, UserInfoSchema
 
 
 class LoginSchema(ma.Schema):
@@ -50,3 +51,33 @@ class AvailabilitySchema(ma.Schema):
     username_available = ma.fields.Boolean()
     email_available = ma.fields.Boolean()
     message = ma.fields.String()
+
+
+# --- the caller's own account (self-service) ---------------------------------------------------
+
+
+class ProfileUpdateSchema(ma.Schema):
+    """PUT /auth/profile: the caller's name and email (any subset)."""
+
+    full_name = Trimmed(validate=FULL_NAME)
+    email = LowerEmail()
+
+
+class ProfileUpdatedSchema(UserInfoSchema):
+    message = ma.fields.String(required=True)
+
+
+class ChangePasswordSchema(ma.Schema):
+    current_password = ma.fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=128)
+    )
+    new_password = ma.fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class EmailAvailabilityQuerySchema(ma.Schema):
+    email = LowerEmail(required=True)
+
+
+class EmailAvailabilitySchema(ma.Schema):
+    available = ma.fields.Boolean(required=True)
+    message = ma.fields.String(required=True)

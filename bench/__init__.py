@@ -1,0 +1,1 @@
+"""Load benchmark of the service (python -m bench.run; see bench/README.md)."""
