@@ -7,10 +7,19 @@ from flask_cors import CORS
 from flask_swagger_ui import get_swaggerui_blueprint  # noqa: F401  (ships the UI's files)
 
 from service import cli, db, errors
-from service.api import auth, courses, health, profiles, progress, users
+from service.api import admin, auth, courses, health, profiles, progress, sessions, users
 from service.config import Config
 
-BLUEPRINTS = (health.blp, auth.blp, users.blp, profiles.blp, courses.blp, progress.blp)
+BLUEPRINTS = (
+    health.blp,
+    auth.blp,
+    sessions.blp,
+    users.blp,
+    profiles.blp,
+    courses.blp,
+    progress.blp,
+    admin.blp,
+)
 
 
 def create_app(config=None):

@@ -54,6 +54,14 @@ class Config:
         self.LOGIN_MAX_FAILURES_PER_ACCOUNT = int(env.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", "5"))
         self.LOGIN_MAX_FAILURES_PER_ADDRESS = int(env.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "50"))
         self.LOGIN_LOCKOUT_SECONDS = int(env.get("LOGIN_LOCKOUT_SECONDS", "60"))
+        # Each failure past the limit doubles the lockout, up to this cap; a real user is never
+        # locked out for longer than the cap after the last failure.
+        self.LOGIN_MAX_LOCKOUT_SECONDS = int(env.get("LOGIN_MAX_LOCKOUT_SECONDS", "900"))
+        # Failures are forgotten once the last one is older than this.
+        self.LOGIN_FAILURE_WINDOW_SECONDS = int(env.get("LOGIN_FAILURE_WINDOW_SECONDS", "3600"))
+        # Expired sessions: one bounded batch deleted on login, at most once per interval per worker.
+        self.SESSION_CLEANUP_INTERVAL_SECONDS = float(env.get("SESSION_CLEANUP_INTERVAL_SECONDS", "60"))
+        self.SESSION_CLEANUP_BATCH_SIZE = int(env.get("SESSION_CLEANUP_BATCH_SIZE", "1000"))
 
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(64 * 1024)))
         default_origins = "" if self.PRODUCTION else "*"

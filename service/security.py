@@ -50,20 +50,34 @@ def token_secret(token):
 
 
 def open_session(user_id, authenticated_at=None):
-    """Create a session row for a signed-in user; returns (token, session row)."""
+    """Create a session row for a signed-in user; returns (token, session row).
+
+    A refreshed session keeps the authenticated_at of the sign-in it descends from, and no
+    session outlives authenticated_at + SESSION_ABSOLUTE_LIFETIME_HOURS.
+    """
     config = current_app.config["SERVICE_CONFIG"]
     token, token_hash = issue_token()
     now = datetime.now(UTC)
+    authenticated_at = authenticated_at or now
     session = db.queries().insert_session(
         db.connection(),
         user_id=user_id,
         token_hash=token_hash,
-        expires_at=now + timedelta(minutes=config.ACCESS_TOKEN_EXPIRE_MINUTES),
-        authenticated_at=authenticated_at or now,
+        expires_at=min(
+            now + timedelta(minutes=config.ACCESS_TOKEN_EXPIRE_MINUTES),
+            absolute_session_deadline(authenticated_at),
+        ),
+        authenticated_at=authenticated_at,
         user_agent=(request.headers.get("User-Agent") or "")[:512] or None,
         ip_address=(request.remote_addr or "")[:64] or None,
     )
     return token, session
+
+
+def absolute_session_deadline(authenticated_at):
+    """When a session descending from a sign-in at authenticated_at must end, refreshed or not."""
+    hours = current_app.config["SERVICE_CONFIG"].SESSION_ABSOLUTE_LIFETIME_HOURS
+    return authenticated_at + timedelta(hours=hours)
 
 
 def bearer_token():

@@ -89,3 +89,32 @@ WITH revoked AS (
 )
 
 SELECT count(*) AS revoked FROM revoked;
+
+-- name: list-user-sessions(user_id, before_id, page_size)
+-- A page of a user's unexpired sessions, newest first (keyset: ids below before_id when given).
+SELECT
+    id,
+    created_at,
+    expires_at,
+    last_seen_at,
+    user_agent,
+    ip_address
+FROM active_sessions
+WHERE
+    user_id = :user_id
+    AND expires_at > now()
+    AND (:before_id::BIGINT IS NULL OR id < :before_id)
+ORDER BY id DESC
+LIMIT :page_size;
+
+-- name: revoke-own-session(id, user_id)$
+-- End one session if it belongs to this user; returns its id, or nothing when it does not.
+DELETE FROM active_sessions
+WHERE id = :id AND user_id = :user_id
+RETURNING id;
+
+-- name: count-active-user-sessions(user_id)$
+-- How many unexpired sessions a user has.
+SELECT count(*) AS active_sessions_count
+FROM active_sessions
+WHERE user_id = :user_id AND expires_at > now();

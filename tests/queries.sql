@@ -292,3 +292,152 @@ RETURNING id;
 INSERT INTO active_sessions (user_id, token_hash, expires_at)
 VALUES (:user_id, sha256('arranged'::BYTEA), now() + INTERVAL '1 hour')
 RETURNING id;
+
+-- --- issue 4: sessions, administration, throttling --------------------------------------------
+
+-- name: list-session-rows(user_id)
+-- A user's stored sessions, oldest first (token hashes left out).
+SELECT
+    id,
+    user_id,
+    created_at,
+    expires_at,
+    authenticated_at,
+    last_seen_at,
+    user_agent,
+    ip_address
+FROM active_sessions
+WHERE user_id = :user_id
+ORDER BY id;
+
+-- name: set-sessions-last-seen(user_id, seconds_ago)!
+-- Pretend a user's sessions were last seen some seconds ago.
+UPDATE active_sessions
+SET last_seen_at = now() - make_interval(secs => :seconds_ago)
+WHERE user_id = :user_id;
+
+-- name: set-sessions-authenticated-at(user_id, seconds_ago)!
+-- Pretend a user's sessions descend from a sign-in some seconds ago (created no later than it).
+UPDATE active_sessions
+SET
+    authenticated_at = now() - make_interval(secs => :seconds_ago),
+    created_at = least(created_at, now() - make_interval(secs => :seconds_ago))
+WHERE user_id = :user_id;
+
+-- name: insert-expired-sessions(user_id, how_many)!
+-- Add expired sessions to a user (random token hashes), as logins long ago would have left.
+INSERT INTO active_sessions (user_id, token_hash, created_at, authenticated_at, expires_at, last_seen_at)
+SELECT
+    :user_id AS owner_id,
+    sha256(convert_to(gen_random_uuid()::TEXT, 'UTF8')) AS token_hash,
+    now() - INTERVAL '2 hours' AS created_at,
+    now() - INTERVAL '2 hours' AS authenticated_at,
+    now() - INTERVAL '1 hour' AS expires_at,
+    now() - INTERVAL '2 hours' AS last_seen_at
+FROM generate_series(1, :how_many);
+
+-- name: count-expired-sessions()$
+-- How many expired sessions are stored.
+SELECT count(*) AS n FROM active_sessions
+WHERE expires_at <= now();
+
+-- name: set-password-hash(id, hashed_password)!
+-- Store a password hash behind the API's back (to seed an older, weaker hash).
+UPDATE users SET hashed_password = :hashed_password
+WHERE id = :id;
+
+-- name: get-password-hash-method(id)$
+-- The method part of a stored hash ("scrypt:32768:8:1"), never the hash itself.
+SELECT split_part(hashed_password, '$', 1) AS method
+FROM users
+WHERE id = :id;
+
+-- name: list-login-counters()
+-- Every login throttling counter.
+SELECT
+    scope,
+    subject,
+    failures,
+    last_failure_at
+FROM login_throttle
+ORDER BY scope, subject;
+
+-- name: age-login-counters(seconds)!
+-- Move every counter's last failure back in time (instead of waiting in a test).
+UPDATE login_throttle
+SET last_failure_at = last_failure_at - make_interval(secs => :seconds);
+
+-- name: set-user-created-at(id, days_ago)!
+-- Pretend an account was created some days ago.
+UPDATE users SET created_at = now() - make_interval(days => :days_ago)
+WHERE id = :id;
+
+-- name: get-database-fingerprint()^
+-- A digest of every row a client could change (accounts with their hashes, profiles, courses,
+-- progress, sessions), to show that a refused request wrote nothing.
+SELECT
+    (SELECT md5(coalesce(string_agg(u::TEXT, '|' ORDER BY u.id), '')) FROM users AS u) AS users,
+    (
+        SELECT md5(coalesce(string_agg(tp::TEXT, '|' ORDER BY tp.id), ''))
+        FROM training_profiles AS tp
+    ) AS training_profiles,
+    (SELECT md5(coalesce(string_agg(c::TEXT, '|' ORDER BY c.id), '')) FROM courses AS c) AS courses,
+    (
+        SELECT md5(coalesce(string_agg(p::TEXT, '|' ORDER BY p.id), ''))
+        FROM user_course_progress AS p
+    ) AS progress,
+    (
+        SELECT md5(coalesce(string_agg(s.id::TEXT || s.user_id::TEXT || s.expires_at::TEXT, '|' ORDER BY s.id), ''))
+        FROM active_sessions AS s
+    ) AS sessions;
+
+-- --- issue 7: reliability, instances, backup ------------------------------------------------
+
+-- name: count-existing-usernames(usernames)$
+-- How many of these usernames have an account.
+SELECT count(*) AS n FROM users
+WHERE username = any(:usernames);
+
+-- name: list-user-rows()
+-- Every account as a DBA sees it (hash included), in id order: a backup fingerprint.
+SELECT
+    id,
+    username,
+    email,
+    hashed_password,
+    full_name,
+    is_active,
+    is_admin,
+    created_at
+FROM users
+ORDER BY id;
+
+-- name: terminate-service-connections(datname)$
+-- Kill every connection the service holds to a database (as a crash or a DBA would); returns how many.
+SELECT count(pg_terminate_backend(pid)) AS n
+FROM pg_stat_activity
+WHERE datname = :datname AND application_name = 'urtraining';
+
+-- name: count-service-connections(datname)$
+-- How many connections the service holds to a database.
+SELECT count(*) AS n FROM pg_stat_activity
+WHERE datname = :datname AND application_name = 'urtraining';
+
+-- name: count-connections-named(datname, application_name)$
+-- How many connections with this application_name are open to a database.
+SELECT count(*) AS n FROM pg_stat_activity
+WHERE datname = :datname AND application_name = :application_name;
+
+-- name: list-migration-applications()
+-- How many times yoyo logged applying each migration.
+SELECT
+    migration_id,
+    count(*) AS applications
+FROM _yoyo_log
+WHERE operation = 'apply'
+GROUP BY migration_id
+ORDER BY migration_id;
+
+-- name: get-server-major-version()$
+-- The PostgreSQL server's major version (15, 18, ...).
+SELECT current_setting('server_version_num')::INT / 10000 AS major;

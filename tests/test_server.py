@@ -13,7 +13,8 @@ def test_gunicorn_migrates_seeds_and_serves_a_fresh_database(fresh_database, tmp
         assert status == 200
         assert body["user_info"]["username"] == "admin"
         assert body["user_info"]["training_profile"]["basic_information"]["age"] == 30
-        assert "init_db: applied 1 migration(s): 0001.create-schema" in server.log()
+        assert "init_db: applied " in server.log()
+        assert "migration(s): 0001.create-schema" in server.log()
 
 
 def test_a_token_from_one_worker_is_accepted_by_every_worker(fresh_database, tmp_path):

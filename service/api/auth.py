@@ -2,7 +2,7 @@
 
 from flask import current_app, g
 
-from service import db
+from service import db, housekeeping, throttle
 from service.api import Blueprint
 from service.errors import abort, unauthorized
 from service.schemas.auth import (
@@ -61,13 +61,17 @@ def login(data):
     q = db.queries()
     conn = db.connection()
     user = q.get_login_candidate(conn, login=data["username"].strip())
+    attempt = throttle.check_login(data["username"], user)  # 429 while locked out
     stored_hash = user["hashed_password"] if user else None
     if not verify_password(stored_hash, data["password"]) or not user["is_active"]:
+        throttle.record_failure(attempt)
         unauthorized(BAD_CREDENTIALS)
     with db.transaction() as conn:
+        throttle.record_success(attempt)
         if needs_rehash(stored_hash):
             q.update_password_hash(conn, id=user["id"], hashed_password=hash_password(data["password"]))
         token, _session = open_session(user["id"])
+    housekeeping.clean_up_after_login()
     config = current_app.config["SERVICE_CONFIG"]
     return {
         "access_token": token,
