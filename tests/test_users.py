@@ -480,12 +480,16 @@ HOSTILE_TEXTS = [
 TABLES = ("users", "training_profiles", "active_sessions", "courses", "user_course_progress")
 
 
-def assert_refused_with_a_detail(response):
-    assert 400 <= response.status_code < 500, response.get_data(as_text=True)
-    assert isinstance(response.json["detail"], str) and response.json["detail"]
+def assert_refused_with_a_detail(response, text):
+    assert 400 <= response.status_code < 500, (text, response.get_data(as_text=True))
+    assert isinstance(response.json["detail"], str) and response.json["detail"], text
 
 
-@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+def assert_tables_intact(db, tq):
+    for table in TABLES:
+        assert tq.table_exists(db, name=table)
+
+
 @pytest.mark.parametrize(
     ("field", "make_value", "read"),
     [
@@ -499,54 +503,64 @@ def assert_refused_with_a_detail(response):
         ("training_profile", lambda text: {"gender": text}, None),
         ("training_profile", lambda text: {"training_goals": [text]}, None),
     ],
+    ids=["full_name", "email", "health_details", "gender", "training_goals"],
 )
 def test_hostile_text_in_an_update_is_stored_verbatim_or_refused(
-    client, db, tq, admin, user, text, field, make_value, read
+    client, db, tq, admin, user, field, make_value, read
 ):
-    value = make_value(text)
+    url = f"/api/users/{user['id']}"
+    for text in HOSTILE_TEXTS:
+        value = make_value(text)
+        before = client.get(url, headers=admin.headers).json
 
-    response = client.put(f"/api/users/{user['id']}", json={field: value}, headers=admin.headers)
+        response = client.put(url, json={field: value}, headers=admin.headers)
 
-    if read is not None and response.status_code == 200:
-        expected = value.lower() if field == "email" else value
-        assert read(response.json) == expected
-        stored = client.get(f"/api/users/{user['id']}", headers=user.headers)
-        assert read(stored.json) == expected
-    else:
-        assert_refused_with_a_detail(response)
-        assert tq.get_user_row(db, username="alice")["full_name"] == "Test Person"
-        assert tq.count_user_profiles(db, user_id=user["id"]) == 0
-    for table in TABLES:
-        assert tq.table_exists(db, name=table)
-
-
-@pytest.mark.parametrize("text", HOSTILE_TEXTS)
-def test_hostile_text_in_an_admin_creation_is_stored_verbatim_or_refused(client, db, tq, admin, text):
-    body = new_user(full_name=f"Ann {text}", password=f"password {text}")
-
-    response = client.post("/api/users", json=body, headers=admin.headers)
-
-    if response.status_code == 201:
-        assert response.json["full_name"] == body["full_name"]
-        assert tq.get_user_row(db, username="dave")["full_name"] == body["full_name"]
-        assert login(client, "dave", body["password"]).status_code == 200
-    else:
-        assert_refused_with_a_detail(response)
-        assert tq.count_users(db) == 1
-    for table in TABLES:
-        assert tq.table_exists(db, name=table)
+        if read is not None and response.status_code == 200:
+            expected = value.lower() if field == "email" else value
+            assert read(response.json) == expected, text
+            assert read(client.get(url, headers=user.headers).json) == expected, text
+        else:
+            assert_refused_with_a_detail(response, text)
+            assert client.get(url, headers=admin.headers).json == before, text
+    assert_tables_intact(db, tq)
 
 
-@pytest.mark.parametrize("text", HOSTILE_TEXTS)
-def test_hostile_text_as_a_list_filter_matches_literally_or_is_refused(client, db, tq, admin, text):
-    stored = client.post("/api/users", json=new_user(full_name=f"Ann {text}"), headers=admin.headers)
+def test_hostile_text_in_an_admin_creation_is_stored_verbatim_or_refused(client, db, tq, admin):
+    for n, text in enumerate(HOSTILE_TEXTS):
+        body = new_user(
+            username=f"dave{n}",
+            email=f"dave{n}@example.org",
+            full_name=f"Ann {text}",
+            password=f"password {text}",
+        )
+        users_before = tq.count_users(db)
 
-    response = client.get("/api/users", query_string={"q": text}, headers=admin.headers)
+        response = client.post("/api/users", json=body, headers=admin.headers)
 
-    if response.status_code == 200:
-        expected = ["dave"] if stored.status_code == 201 else []
-        assert [u["username"] for u in response.json["users"]] == expected
-    else:
-        assert_refused_with_a_detail(response)
-    for table in TABLES:
-        assert tq.table_exists(db, name=table)
+        if response.status_code == 201:
+            assert response.json["full_name"] == body["full_name"], text
+            assert tq.get_user_row(db, username=body["username"])["full_name"] == body["full_name"], text
+            assert login(client, body["username"], body["password"]).status_code == 200, text
+        else:
+            assert_refused_with_a_detail(response, text)
+            assert tq.count_users(db) == users_before, text
+    assert_tables_intact(db, tq)
+
+
+def test_hostile_text_as_a_list_filter_matches_literally_or_is_refused(client, db, tq, admin):
+    stored = []
+    for n, text in enumerate(HOSTILE_TEXTS):
+        body = new_user(username=f"dave{n}", email=f"dave{n}@example.org", full_name=f"Ann {text}")
+        if client.post("/api/users", json=body, headers=admin.headers).status_code == 201:
+            stored.append(body)
+    assert len(stored) == len(HOSTILE_TEXTS) - 1  # all but the NUL byte
+
+    for text in HOSTILE_TEXTS:
+        response = client.get("/api/users", query_string={"q": text}, headers=admin.headers)
+
+        if response.status_code == 200:
+            expected = [body["username"] for body in stored if text.lower() in body["full_name"].lower()]
+            assert [u["username"] for u in response.json["users"]] == expected, text
+        else:
+            assert_refused_with_a_detail(response, text)
+    assert_tables_intact(db, tq)
