@@ -133,7 +133,7 @@ def test_a_body_over_the_size_limit_is_a_413(client, db, tq):
 
 @pytest.fixture
 def app_without_database(make_app):
-    return make_app(UNREACHABLE_DATABASE, DB_POOL_TIMEOUT="0.5", DB_CONNECT_TIMEOUT="1")
+    return make_app(UNREACHABLE_DATABASE, DB_POOL_TIMEOUT="0.2", DB_CONNECT_TIMEOUT="1")
 
 
 def assert_unavailable(response):

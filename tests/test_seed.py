@@ -1,7 +1,5 @@
 """Sample data: created idempotently, exactly as the API spec's "Sample data" section says."""
 
-import pytest
-
 from service.seed import seed_sample_data
 
 # Spelled out from the spec (not imported from service/sample_data.py), so a typo there fails here.
@@ -75,12 +73,6 @@ USER = {
 }
 
 
-@pytest.fixture
-def seeded(database_url_for_tests):
-    seed_sample_data(database_url_for_tests)
-    seed_sample_data(database_url_for_tests)
-
-
 def login(client, username, password):
     response = client.post("/auth/login", json={"username": username, "password": password})
     assert response.status_code == 200, response.json
@@ -94,38 +86,36 @@ def shown(user):
     return {**kept, "training_profile": profile}
 
 
-def test_seeding_twice_leaves_two_users_and_twelve_courses(db, tq, seeded):
+def test_seeding_twice_gives_the_documented_accounts_profiles_and_courses(
+    client, db, tq, database_url_for_tests
+):
+    seed_sample_data(database_url_for_tests)
+    seed_sample_data(database_url_for_tests)
+
     assert tq.count_users(db) == 2
     assert tq.count_courses(db) == 12
+    courses = list(tq.list_course_rows(db))
     rows = [
-        (row["title"], row["duration_minutes"], row["difficulty_level"], row["category"])
-        for row in tq.list_course_rows(db)
+        (row["title"], row["duration_minutes"], row["difficulty_level"], row["category"]) for row in courses
     ]
     assert sorted(rows) == sorted(SPEC_COURSES)
-    assert all(row["is_active"] for row in tq.list_course_rows(db))
+    assert all(row["is_active"] for row in courses)
 
-
-def test_the_sample_accounts_log_in_with_the_documented_passwords(client, seeded):
-    assert login(client, "admin", "123")["user_info"]["is_admin"] is True
-    assert login(client, "user", "password")["user_info"]["is_admin"] is False
+    admin = login(client, "admin", "123")
+    user = login(client, "user", "password")
+    assert (admin["user_info"]["is_admin"], user["user_info"]["is_admin"]) == (True, False)
     assert client.post("/auth/login", json={"username": "admin", "password": "password"}).status_code == 401
 
-
-def test_the_sample_accounts_have_the_documented_profiles(client, seeded):
-    token = login(client, "admin", "123")
-    headers = {"Authorization": f"Bearer {token['access_token']}"}
-    user_id = login(client, "user", "password")["user_info"]["id"]
-
-    admin_shown = client.get(f"/api/users/{token['user_info']['id']}", headers=headers)
-    user_shown = client.get(f"/api/users/{user_id}", headers=headers)
-
-    assert admin_shown.status_code == 200
-    assert user_shown.status_code == 200
+    headers = {"Authorization": f"Bearer {admin['access_token']}"}
+    admin_shown = client.get(f"/api/users/{admin['user_info']['id']}", headers=headers)
+    user_shown = client.get(f"/api/users/{user['user_info']['id']}", headers=headers)
+    assert (admin_shown.status_code, user_shown.status_code) == (200, 200)
     assert shown(admin_shown.json) == ADMIN
     assert shown(user_shown.json) == USER
 
 
-def test_seeding_again_keeps_changes_made_to_sample_accounts(client, database_url_for_tests, seeded):
+def test_seeding_again_keeps_changes_made_to_sample_accounts(client, db, tq, database_url_for_tests):
+    seed_sample_data(database_url_for_tests)
     token = login(client, "user", "password")
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     url = f"/api/users/{token['user_info']['id']}"
@@ -134,3 +124,4 @@ def test_seeding_again_keeps_changes_made_to_sample_accounts(client, database_ur
     seed_sample_data(database_url_for_tests)
 
     assert client.get(url, headers=headers).json["full_name"] == "Renamed User"
+    assert tq.count_users(db) == 2
