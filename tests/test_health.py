@@ -98,6 +98,31 @@ def test_json_that_is_not_an_object_is_a_400(client, db, tq, data):
     assert tq.count_users(db) == 0
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        "[" * 20_000 + "]" * 20_000,
+        '{"a":' * 10_000 + "1" + "}" * 10_000,
+        '{"username": "carol", "password": ' + "9" * 5_000 + "}",
+    ],
+    ids=["deep-array", "deep-object", "five-thousand-digit-number"],
+)
+def test_json_too_deep_or_with_too_long_a_number_is_a_400_not_a_500(client, db, tq, data):
+    response = client.post("/auth/register", data=data, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json["status"] == 400
+    assert "JSON" in response.json["detail"]
+    assert tq.count_users(db) == 0
+
+
+def test_a_five_thousand_digit_number_in_a_query_string_is_a_422(client, admin):
+    response = client.get("/api/users?limit=" + "9" * 5_000, headers=admin.headers)
+
+    assert response.status_code == 422
+    assert "limit" in response.json["errors"]
+
+
 def test_an_empty_json_object_at_registration_names_the_missing_fields(client, db, tq):
     response = client.post("/auth/register", json={})
 

@@ -1,5 +1,7 @@
 """The blueprints, and the Blueprint class they share (our JSON body parser)."""
 
+import json
+
 import flask_smorest
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -20,7 +22,14 @@ class JsonBodyParser(FlaskParser):
             return core.missing
         if not is_json_request(req):
             abort(415, "Request body must be JSON: send Content-Type: application/json")
-        data = core.parse_json(raw)
+        try:
+            data = core.parse_json(raw)
+        except json.JSONDecodeError:
+            raise  # webargs answers it through _handle_invalid_json_error
+        except (RecursionError, ValueError):  # nesting too deep, or an integer of thousands of digits
+            abort(
+                400, "Request body is JSON this service cannot read: too deeply nested or too long a number"
+            )
         if not isinstance(data, dict):
             abort(400, "Request body must be a JSON object")
         return data
