@@ -4,7 +4,7 @@ import logging
 
 import marshmallow as ma
 import psycopg
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 from flask_smorest import Api
 from psycopg import errors as pg_errors
 from psycopg_pool import PoolTimeout
@@ -136,6 +136,13 @@ class ServiceApi(Api):
 
 
 def register_error_handlers(app):
+    @app.before_request
+    def refuse_oversized_bodies():
+        """413 from the declared length, also on routes that never read their body."""
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit is not None and (request.content_length or 0) > limit:
+            abort(413, f"Request body is too large (at most {limit} bytes)")
+
     @app.errorhandler(psycopg.errors.UniqueViolation)
     def unique_violation(exc):
         name = getattr(exc.diag, "constraint_name", None)
