@@ -168,5 +168,6 @@ class TrainingProfileEnvelopeSchema(ma.Schema):
     training_profile = ma.fields.Nested(TrainingProfileSchema, required=True, allow_none=True)
 
 
-class TrainingProfileSavedSchema(TrainingProfileEnvelopeSchema):
+class TrainingProfileSavedSchema(ma.Schema):
     message = ma.fields.String(required=True)
+    training_profile = ma.fields.Nested(TrainingProfileSchema, required=True, allow_none=True)
