@@ -53,6 +53,7 @@ def parse_args(argv):
     )
     parser.add_argument("--only", action="append", help="run only routes whose name contains this text")
     parser.add_argument("--no-extras", action="store_true", help="skip the concurrency sweep and login mix")
+    parser.add_argument("--fill-only", action="store_true", help="prepare the databases, measure nothing")
     parser.add_argument("--tag", default="main", help="name of this result set (results/<tag>-<scale>.json)")
     parser.add_argument("--no-report", action="store_true", help="do not rewrite RESULTS.md and the chart")
     return parser.parse_args(argv)
@@ -208,6 +209,8 @@ def bench_scale(wrk, server_uri, scale, args):
     print(f"scale {scale.name}: database", flush=True)
     url, counts, fill_seconds = database.prepare(server_uri, scale, args.reuse)
     print(f"  rows: {counts}", flush=True)
+    if args.fill_only:
+        return None
     env = service_env(url, args, secrets.token_urlsafe(48))
 
     app = inprocess.make_app(env)
@@ -314,13 +317,15 @@ def main(argv=None):
     command = "python -m bench.run " + " ".join(sys.argv[1:] if argv is None else argv)
     for scale in scales:
         result = bench_scale(wrk, server_uri, scale, args)
+        if result is None:
+            continue
         result["machine"] = machine()
         result["command"] = command.strip()
         result["tag"] = args.tag
         path = RESULTS_DIR / f"{args.tag}-{scale.name}.json"
         path.write_text(json.dumps(result, indent=1, default=str) + "\n")
         print(f"  wrote {path.relative_to(BENCH_DIR.parent)}", flush=True)
-    if not args.no_report:
+    if not args.no_report and not args.fill_only:
         report.write(RESULTS_DIR, BENCH_DIR / "RESULTS.md")
         print("wrote bench/RESULTS.md and bench/results/chart.png", flush=True)
     return 0

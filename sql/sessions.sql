@@ -62,6 +62,8 @@ SELECT count(*) AS revoked FROM revoked;
 
 -- name: delete-expired-sessions(batch_size)$
 -- Delete at most batch_size expired sessions (bounded, index-driven); returns how many.
+-- The ids go to the DELETE as an array, so it finds them by primary key: a join with the
+-- CTE was planned as a hash join over a sequential scan of the whole table.
 WITH expired AS (
     SELECT id
     FROM active_sessions
@@ -72,10 +74,9 @@ WITH expired AS (
 ),
 
 deleted AS (
-    DELETE FROM active_sessions AS a
-    USING expired AS e
-    WHERE a.id = e.id
-    RETURNING a.id
+    DELETE FROM active_sessions
+    WHERE id = any(array(SELECT id FROM expired))
+    RETURNING id
 )
 
 SELECT count(*) AS deleted FROM deleted;

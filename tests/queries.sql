@@ -441,3 +441,79 @@ ORDER BY migration_id;
 -- name: get-server-major-version()$
 -- The PostgreSQL server's major version (15, 18, ...).
 SELECT current_setting('server_version_num')::INT / 10000 AS major;
+
+-- --- issue 6: query plans at ~100k rows (tests/test_query_plans.py) ---------------------------
+
+-- name: plan-fill-users(user_count)!
+-- user_count accounts named plan1, plan2, ... (cheap fake hashes; never logged in).
+INSERT INTO users (username, email, hashed_password, full_name)
+SELECT
+    'plan' || i AS username,
+    'plan' || i || '@example.org' AS email,
+    'pbkdf2:sha256:1000$plan$' || i AS hashed_password,
+    'Plan Person ' || i AS full_name
+FROM generate_series(1, :user_count) AS i;
+
+-- name: plan-fill-profiles()!
+-- A short questionnaire for every account.
+INSERT INTO training_profiles (user_id, gender, age)
+SELECT
+    id AS user_id,
+    'female' AS gender,
+    30 AS age
+FROM users;
+
+-- name: plan-fill-sessions(session_count)!
+-- session_count sessions spread over the accounts, all but one in twenty expired.
+INSERT INTO active_sessions (user_id, token_hash, created_at, expires_at)
+SELECT
+    u.id AS user_id,
+    sha256(convert_to('plan-session-' || i, 'UTF8')) AS token_hash,
+    now() - INTERVAL '2 hours' AS created_at,
+    CASE WHEN mod(i, 20) = 0 THEN now() + INTERVAL '1 hour' ELSE now() - INTERVAL '1 hour' END AS expires_at
+FROM generate_series(1, :session_count) AS i
+INNER JOIN users AS u ON u.id = (SELECT min(id) FROM users) + mod(i, :session_count);
+
+-- name: plan-fill-courses(course_count)!
+-- course_count active courses.
+INSERT INTO courses (title, duration_minutes, difficulty_level, category)
+SELECT
+    'Plan Course ' || i AS title,
+    30 AS duration_minutes,
+    'beginner' AS difficulty_level,
+    'mobility' AS category
+FROM generate_series(1, :course_count) AS i;
+
+-- name: plan-fill-progress(per_user)!
+-- per_user enrolments for every account, spread over the courses.
+INSERT INTO user_course_progress (user_id, course_id)
+SELECT
+    u.id AS user_id,
+    c.id AS course_id
+FROM users AS u
+CROSS JOIN generate_series(0, :per_user - 1) AS j
+INNER JOIN courses AS c ON c.id = (SELECT min(id) FROM courses) + mod(u.id * 7 + j, (SELECT count(*) FROM courses));
+
+-- name: analyze-service-tables()!
+-- Fresh planner statistics after a bulk fill.
+ANALYZE users, training_profiles, active_sessions, courses, user_course_progress;
+
+-- name: load-auto-explain()!
+-- Load the auto_explain module into this session (superuser).
+LOAD 'auto_explain';
+
+-- name: enable-plan-notices()!
+-- Send the plan of every following statement of this session to the client as a JSON notice.
+SELECT
+    set_config('auto_explain.log_min_duration', '0', false) AS min_duration,
+    set_config('auto_explain.log_format', 'json', false) AS log_format,
+    set_config('auto_explain.log_level', 'notice', false) AS log_level,
+    set_config('auto_explain.log_nested_statements', 'on', false) AS nested;
+
+-- name: get-id-ranges()^
+-- The smallest and largest ids of users and courses.
+SELECT
+    (SELECT min(id) FROM users) AS min_user_id,
+    (SELECT max(id) FROM users) AS max_user_id,
+    (SELECT min(id) FROM courses) AS min_course_id,
+    (SELECT max(id) FROM courses) AS max_course_id;
