@@ -1,6 +1,7 @@
 """Service status, the error body for HTTP-level failures, and behaviour with the database down."""
 
 import hashlib
+import json
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
@@ -114,6 +115,39 @@ def test_json_too_deep_or_with_too_long_a_number_is_a_400_not_a_500(client, db, 
     assert response.json["status"] == 400
     assert "JSON" in response.json["detail"]
     assert tq.count_users(db) == 0
+
+
+REGISTRATION = {
+    "username": "carol",
+    "password": "long-enough",
+    "email": "c@example.org",
+    "full_name": "Carol",
+}
+
+
+@pytest.mark.parametrize("field", ["username", "password", "email", "full_name", "a-key"])
+def test_a_lone_surrogate_escape_in_a_body_is_a_400_not_a_500(client, db, tq, field):
+    text = json.dumps(REGISTRATION)
+    if field in REGISTRATION:  # the value gets a "\ud800" escape: valid JSON, but no Unicode text
+        data = text.replace(f'"{REGISTRATION[field]}"', f'"{REGISTRATION[field]}\\ud800"')
+    else:
+        data = text[:-1] + ', "key\\udc00": 1}'
+
+    response = client.post("/auth/register", data=data, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "Unicode" in response.json["detail"]
+    assert tq.count_users(db) == 0
+
+
+def test_a_surrogate_pair_escape_is_an_ordinary_character(client, db, tq):
+    data = json.dumps(REGISTRATION).replace('"Carol"', '"Carol \\ud83c\\udfcb"')
+
+    response = client.post("/auth/register", data=data, content_type="application/json")
+
+    assert response.status_code == 201
+    assert response.json["user_info"]["full_name"] == "Carol \U0001f3cb"
+    assert tq.get_user_row(db, username="carol")["full_name"] == "Carol \U0001f3cb"
 
 
 def test_a_five_thousand_digit_number_in_a_query_string_is_a_422(client, admin):

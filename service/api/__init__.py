@@ -32,6 +32,10 @@ class JsonBodyParser(FlaskParser):
             )
         if not isinstance(data, dict):
             abort(400, "Request body must be a JSON object")
+        try:  # JSON may escape a lone surrogate ("\\ud800"): no UTF-8 text, so unstorable and unhashable
+            json.dumps(data, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            abort(400, "Request body has text that is not valid Unicode (an unpaired surrogate escape)")
         return data
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
