@@ -194,3 +194,82 @@ def test_stale_counters_are_deleted_by_the_cleanup_on_login(make_app, database_u
     assert login(client, "alice", user["password"]).status_code == 200
 
     assert counters(db, tq) == {}
+
+
+class QueryLog:
+    """Wraps the app's named queries and records the name of each one a request runs."""
+
+    def __init__(self, queries):
+        self.queries, self.names = queries, []
+
+    def __getattr__(self, name):
+        query = getattr(self.queries, name)
+        if not callable(query):
+            return query
+
+        def run(*args, **kwargs):
+            self.names.append(name)
+            return query(*args, **kwargs)
+
+        return run
+
+
+@pytest.fixture
+def quiet_app(make_app, database_url_for_tests):
+    """An app whose on-login cleanup has already run (and will not again for an hour)."""
+    app = make_app(database_url_for_tests, SESSION_CLEANUP_INTERVAL_SECONDS=3600)
+    login(app.test_client(), "warm-up", WRONG)
+    app.extensions["next_session_cleanup"] = float("inf")
+    return app
+
+
+def logged_queries(app, monkeypatch, request):
+    log = QueryLog(app.extensions["queries"])
+    monkeypatch.setitem(app.extensions, "queries", log)
+    response = request()
+    return response, log.names
+
+
+def test_a_successful_login_costs_one_throttling_statement(quiet_app, monkeypatch, user):
+    response, names = logged_queries(
+        quiet_app, monkeypatch, lambda: login(quiet_app.test_client(), "alice", user["password"])
+    )
+
+    assert response.status_code == 200
+    assert names == ["get_login_candidate", "get_login_lockout", "insert_session"]
+
+
+def test_a_failed_login_adds_one_statement_to_count_it(quiet_app, monkeypatch, user):
+    response, names = logged_queries(
+        quiet_app, monkeypatch, lambda: login(quiet_app.test_client(), "alice", WRONG)
+    )
+
+    assert response.status_code == 401
+    assert names == ["get_login_candidate", "get_login_lockout", "record_login_failure"]
+
+
+def test_a_success_after_failures_adds_one_statement_to_reset_them(quiet_app, monkeypatch, user):
+    fail(quiet_app.test_client(), "alice", 2)
+
+    response, names = logged_queries(
+        quiet_app, monkeypatch, lambda: login(quiet_app.test_client(), "alice", user["password"])
+    )
+
+    assert response.status_code == 200
+    assert names == [
+        "get_login_candidate",
+        "get_login_lockout",
+        "reset_account_login_failures",
+        "insert_session",
+    ]
+
+
+def test_a_refused_login_only_looks_up_and_checks_and_counts_nothing(quiet_app, monkeypatch, user):
+    fail(quiet_app.test_client(), "alice", 5)
+
+    response, names = logged_queries(
+        quiet_app, monkeypatch, lambda: login(quiet_app.test_client(), "alice", user["password"])
+    )
+
+    assert response.status_code == 429
+    assert names == ["get_login_candidate", "get_login_lockout"]
