@@ -424,13 +424,14 @@ def _forge(kind, app, token):
         "unknown-secret",
     ],
 )
-@pytest.mark.parametrize("path", ["/auth/me", "/auth/verify-token"])
-def test_a_bad_token_is_a_401(app, client, user, kind, path):
+def test_a_bad_token_is_a_401(app, client, user, kind):
     header = _forge(kind, app, user["token"])
     headers = {"Authorization": header} if header is not None else {}
 
-    assert_unauthorized(client.get(path, headers=headers))
-    assert client.get(path, headers=user.headers).status_code == 200
+    for path in ("/auth/me", "/auth/verify-token", "/auth/logout"):
+        method = client.post if path == "/auth/logout" else client.get
+        assert_unauthorized(method(path, headers=headers))
+    assert client.get("/auth/me", headers=user.headers).status_code == 200
 
 
 def test_a_token_whose_session_expired_is_a_401(client, db, tq, user):

@@ -23,6 +23,11 @@ MIGRATION_IDS = sorted(
 
 
 @pytest.fixture
+def empty_tables():
+    """Overrides the per-test table reset: these tests work in scratch databases of their own."""
+
+
+@pytest.fixture
 def database(scratch_database):
     return scratch_database()
 
