@@ -1,10 +1,12 @@
 """gunicorn settings. Every value can be overridden on the command line or by GUNICORN_* env."""
 
+import importlib.util
 import os
 import subprocess
 import sys
 
 from dotenv import load_dotenv
+from gunicorn.glogging import Logger
 
 load_dotenv()
 
@@ -16,10 +18,31 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 control_socket_disable = True  # gunicorn 27 would otherwise open a socket under ~/.gunicorn
-accesslog = "-"
+# The app logs one JSON line per request (service/logging.py: request id, method, path without
+# the query string, status, duration; never a header or a body), so gunicorn's access log is off
+# and its own lines (start, workers, signals) are JSON too.
+accesslog = None
 errorlog = "-"
-# Never log query strings or headers: tokens travel in Authorization, not in URLs.
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+def _json_formatter():
+    """service/logging.py's formatter, loaded by path: the master must not import the app."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "service", "logging.py")
+    spec = importlib.util.spec_from_file_location("_urtraining_log_format", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.JsonFormatter()
+
+
+class JsonLogger(Logger):
+    def setup(self, cfg):
+        super().setup(cfg)
+        formatter = _json_formatter()
+        for handler in self.error_log.handlers:
+            handler.setFormatter(formatter)
+
+
+logger_class = JsonLogger
 
 
 def _truthy(name, default):
@@ -36,7 +59,16 @@ def on_starting(server):
         return
     here = os.path.dirname(os.path.abspath(__file__))
     wait = os.environ.get("DB_STARTUP_WAIT_SECONDS", "30")
-    result = subprocess.run([sys.executable, os.path.join(here, "init_db.py"), "--wait", wait], cwd=here)
+    result = subprocess.run(
+        [sys.executable, os.path.join(here, "init_db.py"), "--wait", wait],
+        cwd=here,
+        capture_output=True,
+        text=True,
+    )
+    for line in result.stdout.splitlines():  # through gunicorn's log, so these lines are JSON too
+        server.log.info(line)
+    if result.stderr.strip():
+        server.log.error(result.stderr.rstrip())
     if result.returncode != 0:
         raise SystemExit(f"init_db.py failed with exit code {result.returncode}: not starting")
 
@@ -47,3 +79,4 @@ def worker_exit(server, worker):
     pool = getattr(app, "extensions", {}).get("pool") if app is not None else None
     if pool is not None:
         pool.close(timeout=5)
+        server.log.info("worker %s closed its database pool", worker.pid)

@@ -1,12 +1,11 @@
 """UrTraining service: create_app() builds one app from a Config."""
 
-import logging
-
 from flask import Flask
 from flask_cors import CORS
 from flask_swagger_ui import get_swaggerui_blueprint  # noqa: F401  (ships the UI's files)
 
 from service import cli, db, errors
+from service import logging as request_logging
 from service.api import admin, auth, courses, health, profiles, progress, sessions, users
 from service.config import Config
 
@@ -34,7 +33,7 @@ def create_app(config=None):
         "info": {"description": "Accounts, training questionnaires, courses and progress for UrTraining."},
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     }
-    logging.basicConfig(level=logging.DEBUG if config.DEBUG else logging.INFO)
+    request_logging.init_app(app, debug=config.DEBUG)
 
     db.init_app(app, config)
     api = errors.ServiceApi(app)

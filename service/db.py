@@ -1,8 +1,10 @@
 """The connection pool, the named queries of sql/, and the per-request connection."""
 
 import logging
+import select
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from time import monotonic
 
 import aiosql
 import psycopg
@@ -55,7 +57,8 @@ def create_pool(config):
         max_size=config.DB_POOL_MAX_SIZE,
         timeout=config.DB_POOL_TIMEOUT,
         kwargs={"row_factory": dict_row, "autocommit": True},
-        check=ConnectionPool.check_connection,
+        # No `check=`: the pool's own check loop backs off 1 s, 2 s… per dead idle connection, so
+        # the first request after a database restart timed out. checked_connection() sweeps instead.
         reconnect_timeout=0,
         open=False,
         name="urtraining",
@@ -68,12 +71,48 @@ def queries():
     return current_app.extensions["queries"]
 
 
+def has_unread_input(conn):
+    """Whether anything arrived on an idle pooled connection, checked without a round trip.
+
+    A server that shuts down, restarts or terminates the backend sends an error and closes the
+    socket, which makes it readable. A healthy idle connection has nothing to read, so it is
+    used as it is: checking it with a query would cost every request a round trip (bench/).
+    """
+    try:
+        poller = select.poll()
+        poller.register(conn.fileno(), select.POLLIN)
+    except (psycopg.Error, OSError, ValueError):
+        return True
+    return bool(poller.poll(0))
+
+
+def checked_connection(pool):
+    """A pooled connection that answers; dead idle ones (after a database restart) are swept.
+
+    One failed check makes the pool test every idle connection at once (pool.check()) and
+    replace the dead ones, so the next attempt gets a fresh connection without the pool's
+    1 s, 2 s, 4 s… backoff. Bounded by the pool timeout: past it, PoolTimeout (a 503).
+    """
+    deadline = monotonic() + pool.timeout
+    while True:
+        conn = pool.getconn(timeout=max(deadline - monotonic(), 0.001))
+        try:
+            if has_unread_input(conn):  # the server wrote to an idle connection: it ended it
+                ConnectionPool.check_connection(conn)  # an empty query: one round trip
+        except psycopg.OperationalError:
+            pool.putconn(conn)  # broken: the pool discards it and schedules a replacement
+            with suppress(psycopg.Error):
+                pool.check()
+            continue
+        return conn
+
+
 def connection():
     """This request's pooled connection (autocommit), taken on first use, returned at teardown."""
     if "db_conn" not in g:
         pool = current_app.extensions["pool"]
-        g.db_conn_ctx = pool.connection()
-        g.db_conn = g.db_conn_ctx.__enter__()
+        g.db_conn = checked_connection(pool)
+        g.db_pool = pool
     return g.db_conn
 
 
@@ -86,11 +125,11 @@ def transaction():
 
 
 def release_connection(exc=None):
-    ctx = g.pop("db_conn_ctx", None)
-    g.pop("db_conn", None)
-    if ctx is not None:
+    conn = g.pop("db_conn", None)
+    pool = g.pop("db_pool", None)
+    if conn is not None:
         try:
-            ctx.__exit__(None, None, None)
+            pool.putconn(conn)
         except psycopg.Error:
             log.warning("connection could not be returned cleanly to the pool")
 

@@ -67,9 +67,8 @@ def wait_until_serving(server, deadline_seconds=30):
     raise RuntimeError(f"gunicorn did not start listening:\n{server.log()}")
 
 
-@contextmanager
-def live_server(database_url, tmp_path, **env_overrides):
-    """Start gunicorn (production config file) against database_url; stop it with SIGTERM."""
+def spawn_server(database_url, tmp_path, **env_overrides):
+    """Start gunicorn (production config file) against database_url without waiting for it."""
     port = free_port()
     env = {
         **os.environ,
@@ -90,15 +89,27 @@ def live_server(database_url, tmp_path, **env_overrides):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    server = LiveServer(process, port, log_path)
+    return LiveServer(process, port, log_path)
+
+
+def stop_server(server):
+    """SIGTERM, then SIGKILL if it has not stopped within 30 s."""
+    process = server.process
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def live_server(database_url, tmp_path, **env_overrides):
+    """Start gunicorn (production config file) against database_url; stop it with SIGTERM."""
+    server = spawn_server(database_url, tmp_path, **env_overrides)
     try:
         wait_until_serving(server)
         yield server
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_server(server)

@@ -517,3 +517,54 @@ SELECT
     (SELECT max(id) FROM users) AS max_user_id,
     (SELECT min(id) FROM courses) AS min_course_id,
     (SELECT max(id) FROM courses) AS max_course_id;
+
+-- --- issue 7: reliability, instances, backup ------------------------------------------------
+
+-- name: count-existing-usernames(usernames)$
+-- How many of these usernames have an account.
+SELECT count(*) AS n FROM users
+WHERE username = any(:usernames);
+
+-- name: list-user-rows()
+-- Every account as a DBA sees it (hash included), in id order: a backup fingerprint.
+SELECT
+    id,
+    username,
+    email,
+    hashed_password,
+    full_name,
+    is_active,
+    is_admin,
+    created_at
+FROM users
+ORDER BY id;
+
+-- name: terminate-service-connections(datname)$
+-- Kill every connection the service holds to a database (as a crash or a DBA would); returns how many.
+SELECT count(pg_terminate_backend(pid)) AS n
+FROM pg_stat_activity
+WHERE datname = :datname AND application_name = 'urtraining';
+
+-- name: count-service-connections(datname)$
+-- How many connections the service holds to a database.
+SELECT count(*) AS n FROM pg_stat_activity
+WHERE datname = :datname AND application_name = 'urtraining';
+
+-- name: count-connections-named(datname, application_name)$
+-- How many connections with this application_name are open to a database.
+SELECT count(*) AS n FROM pg_stat_activity
+WHERE datname = :datname AND application_name = :application_name;
+
+-- name: list-migration-applications()
+-- How many times yoyo logged applying each migration.
+SELECT
+    migration_id,
+    count(*) AS applications
+FROM _yoyo_log
+WHERE operation = 'apply'
+GROUP BY migration_id
+ORDER BY migration_id;
+
+-- name: get-server-major-version()$
+-- The PostgreSQL server's major version (15, 18, ...).
+SELECT current_setting('server_version_num')::INT / 10000 AS major;

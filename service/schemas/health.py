@@ -11,3 +11,7 @@ class ServiceHealthSchema(ma.Schema):
     status = ma.fields.String(required=True)
     database = ma.fields.String(required=True)
     detail = ma.fields.String()
+
+
+class LivenessSchema(ma.Schema):
+    status = ma.fields.String(required=True)

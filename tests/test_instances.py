@@ -1,0 +1,126 @@
+"""Several instances of the service (real gunicorn servers) on one PostgreSQL database."""
+
+import time
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+from yoyo import get_backend
+
+from service.dburl import yoyo_url
+from tests.live_server import PROJECT_DIR, spawn_server, stop_server, wait_until_serving
+
+MIGRATION_IDS = sorted(
+    path.name.removesuffix(".sql")
+    for path in (PROJECT_DIR / "migrations").glob("*.sql")
+    if not path.name.endswith(".rollback.sql")
+)
+
+
+def _with_application_name(url, name):
+    return f"{url}{'&' if '?' in url else '?'}application_name={name}"
+
+
+def _wait_for(condition, what, seconds=20):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def connect():
+    """Connections to other databases than the test database; closed at the end."""
+    opened = []
+
+    def make(url):
+        conn = psycopg.connect(url, autocommit=True, row_factory=dict_row)
+        opened.append(conn)
+        return conn
+
+    yield make
+    for conn in opened:
+        conn.close()
+
+
+def test_two_instances_started_together_on_a_fresh_database_migrate_it_exactly_once(
+    fresh_database, tmp_path, connect, tq
+):
+    watcher = connect(fresh_database)
+    datname = watcher.info.dbname
+    # Hold yoyo's lock so that both instances are surely waiting for it, then let them race.
+    holder = get_backend(yoyo_url(fresh_database))
+    try:
+        with holder.lock():
+            servers = [
+                spawn_server(_with_application_name(fresh_database, name), tmp_path, WEB_CONCURRENCY=1)
+                for name in ("instance_a", "instance_b")
+            ]
+            for name in ("instance_a", "instance_b"):
+                _wait_for(
+                    lambda name=name: (
+                        tq.count_connections_named(watcher, datname=datname, application_name=name) == 1
+                    ),
+                    f"{name} to wait for the migration lock",
+                )
+            assert all(server.process.poll() is None for server in servers)
+    finally:
+        holder.connection.close()
+    try:
+        for server in servers:
+            wait_until_serving(server)
+        logs = [server.log() for server in servers]
+        applied_all = f"init_db: applied {len(MIGRATION_IDS)} migration(s): {', '.join(MIGRATION_IDS)}"
+        assert sorted(applied_all in log for log in logs) == [False, True], logs
+        assert sorted("init_db: applied 0 migration(s)" in log for log in logs) == [False, True], logs
+
+        applied = [row["migration_id"] for row in tq.list_applied_migrations(watcher)]
+        assert applied == MIGRATION_IDS
+        assert {
+            row["migration_id"]: row["applications"] for row in tq.list_migration_applications(watcher)
+        } == {migration_id: 1 for migration_id in MIGRATION_IDS}
+        for server in servers:  # both serve, and both see the sample data seeded once
+            token = server.login("admin", "123")
+            assert server.request("GET", "/auth/me", token=token)[0] == 200
+        assert tq.count_existing_usernames(watcher, usernames=["admin"]) == 1
+    finally:
+        for server in servers:
+            stop_server(server)
+
+
+@pytest.fixture
+def two_instances(fresh_database, tmp_path):
+    servers = [spawn_server(fresh_database, tmp_path, WEB_CONCURRENCY=1) for _ in range(2)]
+    try:
+        for server in servers:
+            wait_until_serving(server)
+        yield servers
+    finally:
+        for server in servers:
+            stop_server(server)
+
+
+def test_a_session_opened_on_one_instance_is_valid_and_revoked_on_every_instance(two_instances):
+    first, second = two_instances
+    token = first.login("user", "password")
+
+    status, body, _ = second.request("GET", "/auth/me", token=token)
+    assert status == 200
+    assert body["user_info"]["username"] == "user"
+
+    assert second.request("POST", "/auth/logout", token=token)[0] == 200
+    for server in (first, second):
+        status, body, headers = server.request("GET", "/auth/verify-token", token=token)
+        assert status == 401
+        assert body["status"] == 401
+        assert headers["WWW-Authenticate"] == "Bearer"
+
+    token_a = first.login("user", "password")
+    token_b = second.login("user", "password")
+    status, body, _ = first.request("POST", "/auth/logout-all", token=token_b)
+    assert status == 200
+    assert body["revoked"] == 2
+    for server in (first, second):
+        for token in (token_a, token_b):
+            assert server.request("GET", "/auth/me", token=token)[0] == 401
