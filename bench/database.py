@@ -56,6 +56,17 @@ def server_url():
     return server.get_uri(), server
 
 
+def postmaster_pid(server):
+    """The embedded server's postmaster pid (None for BENCH_DATABASE_URL's server)."""
+    if server is None:
+        return None
+    pid_file = Path(server.pgdata) / "postmaster.pid"
+    try:
+        return int(pid_file.read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _say(message):
     print(f"  {message}", flush=True)
 

@@ -160,11 +160,10 @@ DELETE FROM active_sessions
 WHERE user_id BETWEEN :first_user AND :last_user AND user_agent = 'urtraining-bench';
 
 -- name: server-settings()
--- The database server settings that shape the figures.
+-- The database server settings that shape the figures, as the server shows them.
 SELECT
     name,
-    setting,
-    unit
+    current_setting(name) AS setting
 FROM pg_settings
 WHERE name IN ('server_version', 'shared_buffers', 'max_connections', 'work_mem', 'synchronous_commit', 'fsync')
 ORDER BY name;

@@ -9,6 +9,7 @@ pool's connection check (an empty query) is counted apart.
 import ctypes
 import logging
 import os
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -21,8 +22,15 @@ BENCH_USER_AGENT = "urtraining-bench"
 _libc = ctypes.CDLL(None)
 
 
-def make_app(env):
-    return create_app(Config(environ=env, load_env_file=False))
+def make_app(env, wsgi="wsgi:app"):
+    """The app as gunicorn would serve it; a bench.variants spec builds that variant."""
+    config = Config(environ=env, load_env_file=False)
+    variant = re.fullmatch(r"""bench\.variants:create\(["']([\w+]+)["']\)""", wsgi)
+    if variant:
+        from bench import variants
+
+        return variants.create(variant.group(1), config)
+    return create_app(config)
 
 
 def mint_tokens(app, user_ids):

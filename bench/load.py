@@ -72,13 +72,46 @@ class RssSampler(threading.Thread):
         self.sample()
 
 
+class CpuMeter:
+    """CPU seconds (user + system) used by the gunicorn workers and by the database server."""
+
+    def __init__(self, master_pid, postmaster_pid=None):
+        self.master = psutil.Process(master_pid)
+        self.postmaster = psutil.Process(postmaster_pid) if postmaster_pid else None
+
+    @staticmethod
+    def _cpu(processes):
+        total = {}
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            total[process.pid] = times.user + times.system
+        return total
+
+    def snapshot(self):
+        app = self._cpu(self.master.children())
+        database = self._cpu(self.postmaster.children()) if self.postmaster else {}
+        return app, database
+
+    @staticmethod
+    def used(before, after):
+        """(app seconds, database seconds) between two snapshots."""
+        return tuple(
+            sum(seconds - b.get(pid, 0.0) for pid, seconds in a.items())
+            for b, a in zip(before, after, strict=True)
+        )
+
+
 class Server:
-    def __init__(self, process, port, log_path):
+    def __init__(self, process, port, log_path, postmaster_pid=None):
         self.process = process
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self.log_path = log_path
         self.rss = RssSampler(process.pid)
+        self.cpu = CpuMeter(process.pid, postmaster_pid)
 
     def workers(self):
         return [child.pid for child in psutil.Process(self.process.pid).children()]
@@ -99,17 +132,17 @@ def _wait_until_serving(server, deadline_seconds=60):
 
 
 @contextmanager
-def gunicorn(env, log_path, worker_class=None):
+def gunicorn(env, log_path, worker_class=None, wsgi="wsgi:app", postmaster_pid=None):
     """Serve wsgi:app with gunicorn.conf.py (the production configuration) on a free port."""
     port = free_port()
     env = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(port)}
     command = [GUNICORN, "-c", "gunicorn.conf.py"]
     if worker_class:
         command += ["--worker-class", worker_class]
-    command.append("wsgi:app")
+    command.append(wsgi)
     with open(log_path, "ab") as log:
         process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = Server(process, port, log_path)
+    server = Server(process, port, log_path, postmaster_pid)
     try:
         _wait_until_serving(server)
         server.rss.start()
@@ -143,11 +176,18 @@ def parse_wrk(output):
     raise RuntimeError(f"wrk printed no summary:\n{output}")
 
 
-def run_wrk(command):
+def run_wrk(command, cpu=None):
+    """wrk's summary; with a CpuMeter, also the CPU ms per request of the app and the database."""
+    before = cpu.snapshot() if cpu else None
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed ({result.returncode}): {result.stderr or result.stdout}")
-    return parse_wrk(result.stdout)
+    summary = parse_wrk(result.stdout)
+    if cpu and summary["requests"]:
+        app, database = CpuMeter.used(before, cpu.snapshot())
+        summary["app_cpu_ms"] = 1000 * app / summary["requests"]
+        summary["db_cpu_ms"] = 1000 * database / summary["requests"]
+    return summary
 
 
 def start_wrk(command):

@@ -42,38 +42,45 @@ def _main_by_scale(results):
     return {r["scale"]: r for r in results if r.get("tag") == MAIN_TAG}
 
 
-def routes_table(by_scale):
-    scales = [s for s in ("1k", "1m") if s in by_scale]
-    names = []
-    for scale in scales:
-        names += [n for n in by_scale[scale]["routes"] if n not in names]
-    head = "| route | round trips (stmts) |"
-    rule = "|---|---|"
-    for scale in scales:
-        head += f" {scale} req/s | p50 ms | p99 ms | x/ping | non-2xx |"
-        rule += "---:|---:|---:|---:|---:|"
-    if len(scales) == 2:
-        head += " p50 1m/1k |"
-        rule += "---:|"
-    lines = [head, rule]
-    for name in names:
-        rt = next(
-            (by_scale[s]["round_trips"].get(name) for s in scales if name in by_scale[s]["round_trips"]), None
-        )
-        row = f"| {name} | {_rt(rt)} |"
-        for scale in scales:
-            r = by_scale[scale]["routes"].get(name)
-            if r is None:
-                row += " - | - | - | - | - |"
-                continue
-            row += (
-                f" {_num(r['rps'])} | {_num(r['p50_ms'], 2)} | {_num(r['p99_ms'], 2)} |"
-                f" {_num(r['ratio_to_ping'], 2)} | {r['non2xx']} |"
-            )
-        if len(scales) == 2:
-            a, b = (by_scale[s]["routes"].get(name) for s in scales)
-            row += f" {_num(b['p50_ms'] / a['p50_ms'], 2) if a and b and a['p50_ms'] else '-'} |"
-        lines.append(row)
+def routes_table(result):
+    """One scale: throughput, latency, CPU and round trips per route."""
+    lines = [
+        "| route | round trips (statements) | req/s | x /ping | p50 ms | p99 ms "
+        "| CPU ms/req app + db | /ping's CPU / route's | non-2xx |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in result["routes"].items():
+        cpu = "-" if r.get("app_cpu_ms") is None else f"{r['app_cpu_ms']:.2f} + {r['db_cpu_ms']:.2f}"
+        cells = [
+            name,
+            _rt(result["round_trips"].get(name)),
+            _num(r["rps"]),
+            _num(r["ratio_to_ping"], 2),
+            _num(r["p50_ms"], 2),
+            _num(r["p99_ms"], 2),
+            cpu,
+            _num(r.get("cpu_ratio_to_ping"), 2),
+            str(r["non2xx"]),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def growth_table(by_scale):
+    """p50 and req/s of each route at 1m against 1k."""
+    if "1k" not in by_scale or "1m" not in by_scale:
+        return ""
+    small, big = by_scale["1k"]["routes"], by_scale["1m"]["routes"]
+    lines = [
+        "| route | p50 1k ms | p50 1m ms | 1m / 1k | req/s 1k | req/s 1m |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name in small:
+        if name in big:
+            a, b = small[name], big[name]
+            growth = _num(b["p50_ms"] / a["p50_ms"], 2)
+            cells = [name, _num(a["p50_ms"], 2), _num(b["p50_ms"], 2), growth, _num(a["rps"]), _num(b["rps"])]
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -232,6 +239,13 @@ def variants_table(results):
     return "\n".join(lines)
 
 
+def _variant_cell(route):
+    cell = f"{_num(route['rps'], 0)} / {_num(route['p99_ms'], 1)} ms"
+    if route.get("app_cpu_ms") is not None:
+        cell += f" / {route['app_cpu_ms'] + route['db_cpu_ms']:.2f} ms CPU"
+    return cell
+
+
 def chart(by_scale, path):
     import matplotlib  # bench-only (requirements-bench.txt)
 
@@ -252,12 +266,15 @@ def chart(by_scale, path):
         rps = [routes[n]["rps"] if n in routes else 0 for n in names]
         p99 = [routes[n]["p99_ms"] if n in routes else 0 for n in names]
         label = {"1k": "1k users", "1m": "1M users, 1M sessions"}[scale]
-        axes[0].barh(ys, rps, height=height, color=colours[scale], label=label)
-        axes[1].barh(ys, p99, height=height, color=colours[scale], label=label)
+        bars = axes[0].barh(ys, rps, height=height, color=colours[scale], label=label)
+        axes[0].bar_label(bars, labels=[f"{v:,.0f}" if v else "" for v in rps], fontsize=7, padding=2)
+        bars = axes[1].barh(ys, p99, height=height, color=colours[scale], label=label)
+        axes[1].bar_label(bars, labels=[f"{v:,.0f}" if v else "" for v in p99], fontsize=7, padding=2)
     axes[0].set_yticks(range(len(names)), names)
     axes[0].set_xlabel("requests/s (median of rounds; higher is better)")
     axes[1].set_xlabel("p99 latency, ms (log scale; lower is better)")
     axes[1].set_xscale("log")
+    axes[1].set_xlim(left=1)
     ping = by_scale[scales[0]]["routes"].get(PING)
     if ping:
         axes[0].axvline(ping["rps"] * 0.75, color="grey", linestyle="--", linewidth=1)
@@ -278,19 +295,25 @@ def render(results, chart_name):
         parts += ["No results yet: run `make bench`.", END]
         return "\n".join(parts)
     parts += [header(by_scale), "", f"![requests/s and p99 per route, 1k and 1M]({chart_name})", ""]
-    parts += ["### Per route", "", routes_table(by_scale), ""]
+    for scale, result in by_scale.items():
+        parts += [f"### Per route at {scale}", "", routes_table(result), ""]
     parts += [
         "Round trips are counted per request in-process from libpq's protocol trace (one ReadyForQuery ="
-        " one round trip; statements in brackets), after a warm-up, with the same configuration.",
+        " one round trip; statements in brackets), after a warm-up, with the same configuration. CPU per"
+        " request is the CPU time the gunicorn workers and the PostgreSQL server used during the wrk run,"
+        " divided by the requests served: it is steadier than req/s on a shared machine.",
         "",
     ]
+    growth = growth_table(by_scale)
+    if growth:
+        parts += ["### 1k against 1M rows", "", growth, ""]
     parts += ["### Targets", "", targets(by_scale), ""]
     extra = extras_section(by_scale)
     if extra:
         parts += ["### Concurrency and logins", "", extra]
     variants = variants_table(results)
     if variants:
-        parts += ["### Variants (req/s / p99)", "", variants, ""]
+        parts += ["### Variants (req/s / p99 / CPU per request)", "", variants, ""]
     parts.append(END)
     return "\n".join(parts)
 

@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import secrets
+import shlex
 import statistics
 import sys
 import time
@@ -48,6 +49,7 @@ def parse_args(argv):
     parser.add_argument("--workers", help="WEB_CONCURRENCY for gunicorn (default: gunicorn.conf.py's)")
     parser.add_argument("--threads", help="GUNICORN_THREADS (default: gunicorn.conf.py's)")
     parser.add_argument("--worker-class", help="gunicorn worker class, e.g. sync (default: the conf's)")
+    parser.add_argument("--wsgi", default="wsgi:app", help="the app gunicorn serves (bench/variants.py: A/B)")
     parser.add_argument(
         "--env", action="append", default=[], metavar="KEY=VALUE", help="extra service setting"
     )
@@ -130,6 +132,9 @@ def summarise(per_route, ping_name):
     pings = per_route.get(ping_name, [])
     for name, runs in per_route.items():
         ratios = [run["rps"] / ping["rps"] for run, ping in zip(runs, pings, strict=False) if ping["rps"]]
+        cpu_ratios = [
+            _cpu(ping) / _cpu(run) for run, ping in zip(runs, pings, strict=False) if _cpu(run) and _cpu(ping)
+        ]
         summary[name] = {
             "rps": median_of(runs, "rps"),
             "p50_ms": median_of(runs, "p50_ms"),
@@ -138,9 +143,24 @@ def summarise(per_route, ping_name):
             "requests": sum(run["requests"] for run in runs),
             "statuses": _merge_statuses(runs),
             "ratio_to_ping": statistics.median(ratios) if ratios else None,
+            "app_cpu_ms": _median_or_none(runs, "app_cpu_ms"),
+            "db_cpu_ms": _median_or_none(runs, "db_cpu_ms"),
+            "cpu_ratio_to_ping": statistics.median(cpu_ratios) if cpu_ratios else None,
             "rounds": len(runs),
         }
     return summary
+
+
+def _cpu(run):
+    """CPU ms per request, app and database together (None when not measured)."""
+    if "app_cpu_ms" not in run:
+        return None
+    return run["app_cpu_ms"] + run["db_cpu_ms"]
+
+
+def _median_or_none(runs, key):
+    values = [run[key] for run in runs if key in run]
+    return statistics.median(values) if values else None
 
 
 def _merge_statuses(runs):
@@ -159,12 +179,15 @@ def drive(wrk, server, routes, scale, files, args):
     for round_number in range(1, args.repeat + 1):
         for route in routes:
             connections = route.connections or args.connections
-            result = load.run_wrk(wrk_for(wrk, server, route, scale, files, args.seconds, connections))
+            result = load.run_wrk(
+                wrk_for(wrk, server, route, scale, files, args.seconds, connections), server.cpu
+            )
             result["connections"] = connections
             per_route[route.name].append(result)
             print(
                 f"  [{round_number}/{args.repeat}] {route.name:<36} {result['rps']:8.1f} req/s  "
-                f"p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms  non-2xx {result['non2xx']}",
+                f"p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms  non-2xx {result['non2xx']}"
+                f"  cpu/req app {result.get('app_cpu_ms', 0):.2f} ms db {result.get('db_cpu_ms', 0):.2f} ms",
                 flush=True,
             )
     extras = {}
@@ -205,7 +228,7 @@ def login_mix(wrk, server, me, login, scale, files, args):
     return {"me_alone": alone, "me_during_logins": during, "logins": login_result}
 
 
-def bench_scale(wrk, server_uri, scale, args):
+def bench_scale(wrk, server_uri, scale, args, postmaster_pid=None):
     print(f"scale {scale.name}: database", flush=True)
     url, counts, fill_seconds = database.prepare(server_uri, scale, args.reuse)
     print(f"  rows: {counts}", flush=True)
@@ -213,7 +236,7 @@ def bench_scale(wrk, server_uri, scale, args):
         return None
     env = service_env(url, args, secrets.token_urlsafe(48))
 
-    app = inprocess.make_app(env)
+    app = inprocess.make_app(env, args.wsgi)
     try:
         tokens = {
             "user": inprocess.mint_tokens(app, database.TOKEN_USERS),
@@ -242,7 +265,7 @@ def bench_scale(wrk, server_uri, scale, args):
     started_at = datetime.now(UTC)
     load_before = os.getloadavg()
     log_path = RUN_DIR / f"gunicorn-{scale.name}.log"
-    with load.gunicorn(env, log_path, args.worker_class) as server:
+    with load.gunicorn(env, log_path, args.worker_class, args.wsgi, postmaster_pid) as server:
         workers = server.workers()
         print(f"  gunicorn on {server.base}, workers {workers}", flush=True)
         per_route, extras = drive(wrk, server, routes, scale, files, args)
@@ -279,6 +302,7 @@ def run_config(env, args, worker_count):
     )
     return {
         "worker_class": args.worker_class or "gunicorn.conf.py default",
+        "wsgi": args.wsgi,
         "workers": worker_count,
         "settings": {key: env[key] for key in keys if key in env},
         "extra_env": args.env,
@@ -312,15 +336,15 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     scales = [database.SCALES[name] for name in (args.scale or ["1k", "1m"])]
     wrk = load.ensure_wrk()
-    server_uri, _server = database.server_url()
+    server_uri, server = database.server_url()
     RESULTS_DIR.mkdir(exist_ok=True)
-    command = "python -m bench.run " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = shlex.join(["python", "-m", "bench.run", *(sys.argv[1:] if argv is None else argv)])
     for scale in scales:
-        result = bench_scale(wrk, server_uri, scale, args)
+        result = bench_scale(wrk, server_uri, scale, args, database.postmaster_pid(server))
         if result is None:
             continue
         result["machine"] = machine()
-        result["command"] = command.strip()
+        result["command"] = command
         result["tag"] = args.tag
         path = RESULTS_DIR / f"{args.tag}-{scale.name}.json"
         path.write_text(json.dumps(result, indent=1, default=str) + "\n")
