@@ -564,3 +564,18 @@ def test_hostile_text_as_a_list_filter_matches_literally_or_is_refused(client, d
         else:
             assert_refused_with_a_detail(response, text)
     assert_tables_intact(db, tq)
+
+
+def test_an_admin_cannot_give_a_user_an_empty_questionnaire(client, admin, user):
+    response = client.put(f"/api/users/{user['id']}", json={"training_profile": {}}, headers=admin.headers)
+    assert response.status_code == 422
+    assert "training_profile" in response.json["errors"]
+    assert client.get("/auth/training-profile", headers=user.headers).json["training_profile"] is None
+
+
+def test_account_flags_must_be_json_booleans(client, admin, user):
+    for value in (1, "true", "yes", None):
+        response = client.put(f"/api/users/{user['id']}", json={"is_active": value}, headers=admin.headers)
+        assert response.status_code == 422, value
+        assert "is_active" in response.json["errors"]
+    assert client.get("/auth/me", headers=user.headers).status_code == 200

@@ -3,8 +3,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from service.schemas.common import CursorPaginationSchema, LowerEmail, PageQuerySchema, Trimmed
-from service.schemas.profiles import TrainingProfileInputSchema, TrainingProfileSchema, nest_profile
+from service.schemas.common import CursorPaginationSchema, LowerEmail, PageQuerySchema, StrictBoolean, Trimmed
+from service.schemas.profiles import TrainingProfileSaveSchema, TrainingProfileSchema, nest_profile
 
 USERNAME = validate.Regexp(r"^[A-Za-z0-9_.-]{3,50}$", error="Use 3 to 50 letters, digits, '_', '.' or '-'.")
 FULL_NAME = validate.Length(min=2, max=100, error="Must be 2 to 100 characters.")
@@ -42,9 +42,9 @@ class RegisterSchema(ma.Schema):
 class UserCreateSchema(RegisterSchema):
     """An admin creating an account may also set its flags and questionnaire."""
 
-    is_admin = ma.fields.Boolean(load_default=False)
-    is_active = ma.fields.Boolean(load_default=True)
-    training_profile = ma.fields.Nested(TrainingProfileInputSchema, allow_none=True)
+    is_admin = StrictBoolean(load_default=False)
+    is_active = StrictBoolean(load_default=True)
+    training_profile = ma.fields.Nested(TrainingProfileSaveSchema, allow_none=True)
 
 
 ADMIN_ONLY_FIELDS = ("is_active", "is_admin", "password")
@@ -55,9 +55,9 @@ class UserUpdateSchema(ma.Schema):
 
     full_name = Trimmed(validate=FULL_NAME)
     email = LowerEmail()
-    training_profile = ma.fields.Nested(TrainingProfileInputSchema, allow_none=True)
-    is_active = ma.fields.Boolean(metadata={"description": "admin only"})
-    is_admin = ma.fields.Boolean(metadata={"description": "admin only"})
+    training_profile = ma.fields.Nested(TrainingProfileSaveSchema, allow_none=True)
+    is_active = StrictBoolean(metadata={"description": "admin only"})
+    is_admin = StrictBoolean(metadata={"description": "admin only"})
     password = ma.fields.String(load_only=True, validate=PASSWORD, metadata={"description": "admin only"})
 
 
