@@ -13,10 +13,10 @@ from functools import wraps
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from service import db
 from service.errors import abort, unauthorized
+from service.hashing import check_password_hash, generate_password_hash
 
 TOKEN_SALT = "urtraining.access-token"  # noqa: S105 - a purpose label, not a secret
 LAST_SEEN_RESOLUTION_SECONDS = 60
