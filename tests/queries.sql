@@ -517,4 +517,3 @@ SELECT
     (SELECT max(id) FROM users) AS max_user_id,
     (SELECT min(id) FROM courses) AS min_course_id,
     (SELECT max(id) FROM courses) AS max_course_id;
-
