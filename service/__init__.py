@@ -3,6 +3,7 @@
 from flask import Flask
 from flask_cors import CORS
 from flask_swagger_ui import get_swaggerui_blueprint  # noqa: F401  (ships the UI's files)
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import cli, db, errors
 from service import logging as request_logging
@@ -34,6 +35,9 @@ def create_app(config=None):
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     }
     request_logging.init_app(app, debug=config.DEBUG)
+    if config.TRUSTED_PROXY_COUNT:  # behind load balancers: the client's address and scheme
+        count = config.TRUSTED_PROXY_COUNT
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
     db.init_app(app, config)
     api = errors.ServiceApi(app)
@@ -42,7 +46,13 @@ def create_app(config=None):
         api.register_blueprint(blueprint)
     _serve_swagger_assets(app)
     if config.CORS_ORIGINS:
-        CORS(app, origins=config.CORS_ORIGINS, allow_headers=["Authorization", "Content-Type"], max_age=600)
+        CORS(
+            app,
+            origins=config.CORS_ORIGINS,
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["Retry-After", "X-Request-ID"],
+            max_age=600,
+        )
     cli.init_app(app)
     return app
 

@@ -17,6 +17,12 @@ def _list(value):
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
+def _int_or_none(value):
+    """An integer, or None for "none" / empty (a setting that can be switched off)."""
+    value = (value or "").strip().lower()
+    return None if value in {"", "none"} else int(value)
+
+
 class Config:
     """Settings of one app instance. Every field has an environment variable of the same name."""
 
@@ -38,6 +44,12 @@ class Config:
         self.DB_CONNECT_TIMEOUT = int(env.get("DB_CONNECT_TIMEOUT", "3"))
         self.DB_STATEMENT_TIMEOUT_MS = int(env.get("DB_STATEMENT_TIMEOUT_MS", "10000"))
         self.RETRY_AFTER_SECONDS = int(env.get("RETRY_AFTER_SECONDS", "5"))
+        # psycopg prepares a query server-side at its Nth use (5). PgBouncer in transaction mode
+        # before 1.21 cannot keep prepared statements: set "none" there (docs/OPERATIONS.md).
+        self.DB_PREPARE_THRESHOLD = _int_or_none(env.get("DB_PREPARE_THRESHOLD", "5"))
+        # How many proxies (load balancers) in front of the service set X-Forwarded-For/-Proto:
+        # with 0 those headers are ignored and the client address is the peer's.
+        self.TRUSTED_PROXY_COUNT = int(env.get("TRUSTED_PROXY_COUNT", "0"))
 
         self.AUTO_MIGRATE = _bool(env.get("AUTO_MIGRATE"), default=True)
         self.SEED_SAMPLE_DATA = _bool(env.get("SEED_SAMPLE_DATA"), default=not self.PRODUCTION)

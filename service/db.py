@@ -45,18 +45,20 @@ def create_pool(config):
     """A pool opened without waiting, so a worker starts even while the database is down."""
     if not config.DATABASE_URL:
         raise RuntimeError("DATABASE_URL is not set: point it at PostgreSQL (see README)")
-    conninfo = psycopg.conninfo.make_conninfo(
-        libpq_url(config.DATABASE_URL),
-        connect_timeout=config.DB_CONNECT_TIMEOUT,
-        options=f"-c statement_timeout={config.DB_STATEMENT_TIMEOUT_MS}",
-        application_name="urtraining",
-    )
+    settings = {"connect_timeout": config.DB_CONNECT_TIMEOUT, "application_name": "urtraining"}
+    if config.DB_STATEMENT_TIMEOUT_MS:  # 0: not sent (PgBouncer may refuse the options parameter)
+        settings["options"] = f"-c statement_timeout={config.DB_STATEMENT_TIMEOUT_MS}"
+    conninfo = psycopg.conninfo.make_conninfo(libpq_url(config.DATABASE_URL), **settings)
     pool = ConnectionPool(
         conninfo,
         min_size=config.DB_POOL_MIN_SIZE,
         max_size=config.DB_POOL_MAX_SIZE,
         timeout=config.DB_POOL_TIMEOUT,
-        kwargs={"row_factory": dict_row, "autocommit": True},
+        kwargs={
+            "row_factory": dict_row,
+            "autocommit": True,
+            "prepare_threshold": config.DB_PREPARE_THRESHOLD,
+        },
         # No `check=`: the pool's own check loop backs off 1 s, 2 s… per dead idle connection, so
         # the first request after a database restart timed out. checked_connection() sweeps instead.
         reconnect_timeout=0,

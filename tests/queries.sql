@@ -442,6 +442,14 @@ ORDER BY migration_id;
 -- The PostgreSQL server's major version (15, 18, ...).
 SELECT current_setting('server_version_num')::INT / 10000 AS major;
 
+-- name: count-prepared-statements()$
+-- How many statements this session has prepared server-side.
+SELECT count(*) AS n FROM pg_prepared_statements;
+
+-- name: get-statement-timeout()$
+-- This session's statement_timeout, as PostgreSQL shows it.
+SELECT current_setting('statement_timeout') AS statement_timeout;
+
 -- --- issue 6: query plans at ~100k rows (tests/test_query_plans.py) ---------------------------
 
 -- name: plan-fill-users(user_count)!

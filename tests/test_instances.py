@@ -7,6 +7,7 @@ import pytest
 from psycopg.rows import dict_row
 from yoyo import get_backend
 
+from service import db
 from service.dburl import yoyo_url
 from tests.live_server import PROJECT_DIR, spawn_server, stop_server, wait_until_serving
 
@@ -124,3 +125,58 @@ def test_a_session_opened_on_one_instance_is_valid_and_revoked_on_every_instance
     for server in (first, second):
         for token in (token_a, token_b):
             assert server.request("GET", "/auth/me", token=token)[0] == 401
+
+
+# --- behind a load balancer and PgBouncer ----------------------------------------------------------
+
+
+def _sign_in_through(client, headers):
+    body = {
+        "username": "dora",
+        "password": "dora-password-1",
+        "email": "dora@example.org",
+        "full_name": "Dora",
+    }
+    assert client.post("/auth/register", json=body).status_code == 201
+    login = client.post(
+        "/auth/login", json={"username": "dora", "password": "dora-password-1"}, headers=headers
+    )
+    assert login.status_code == 200
+    token = login.json["access_token"]
+    return client.get("/auth/active-sessions", headers={"Authorization": f"Bearer {token}"}).json
+
+
+def test_behind_a_trusted_load_balancer_the_client_address_comes_from_x_forwarded_for(
+    make_app, database_url_for_tests
+):
+    client = make_app(database_url_for_tests, TRUSTED_PROXY_COUNT=1).test_client()
+    sessions = _sign_in_through(client, {"X-Forwarded-For": "203.0.113.7"})
+
+    assert [session["ip_address"] for session in sessions["active_sessions"]] == ["203.0.113.7"]
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(client):
+    sessions = _sign_in_through(client, {"X-Forwarded-For": "203.0.113.7"})
+
+    assert [session["ip_address"] for session in sessions["active_sessions"]] == ["127.0.0.1"]
+
+
+@pytest.mark.parametrize(("setting", "prepared"), [("none", 0), ("5", 1)])
+def test_server_side_prepared_statements_can_be_switched_off_for_pgbouncer(
+    make_app, database_url_for_tests, tq, setting, prepared
+):
+    app = make_app(database_url_for_tests, DB_PREPARE_THRESHOLD=setting)
+    with app.test_request_context():
+        conn = db.connection()
+        for _ in range(10):
+            db.queries().ping_database(conn)
+        assert tq.count_prepared_statements(conn) == prepared
+
+
+@pytest.mark.parametrize(("setting", "shown"), [("2500", "2500ms"), ("0", "0")])
+def test_a_zero_statement_timeout_is_not_sent_so_the_database_role_decides(
+    make_app, database_url_for_tests, tq, setting, shown
+):
+    app = make_app(database_url_for_tests, DB_STATEMENT_TIMEOUT_MS=setting)
+    with app.test_request_context():
+        assert tq.get_statement_timeout(db.connection()) == shown
