@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import psutil
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
 from service.devdb import ensure_database
@@ -198,7 +199,7 @@ def test_killed_connections_cost_at_most_a_503_and_lose_no_acknowledged_write(
     fresh_database, server_url, tmp_path, tq
 ):
     with live_server(fresh_database, tmp_path, SEED_SAMPLE_DATA="false") as server:
-        datname = fresh_database.rsplit("/", 1)[1].split("?")[0]
+        datname = conninfo_to_dict(fresh_database)["dbname"]
         with RegistrationLoad(server) as load, _server_connection(server_url) as admin_conn:
             wait_for(lambda: load.count(201) >= 20, "registrations before the kill")
             killed = 0
@@ -305,6 +306,9 @@ def test_sigterm_lets_an_in_flight_login_finish_and_closes_the_pool(fresh_databa
             "full_name": "Slow",
         }
         assert server.request("POST", "/auth/register", body, timeout=30)[0] == 201
+        datname = conninfo_to_dict(fresh_database)["dbname"]
+        with _server_connection(server_url) as conn:
+            assert tq.count_service_connections(conn, datname=datname) >= 1  # the worker's pool
         (worker,) = _workers(server)
         cpu_before = psutil.Process(worker).cpu_times().user
 
@@ -332,7 +336,6 @@ def test_sigterm_lets_an_in_flight_login_finish_and_closes_the_pool(fresh_databa
     log = server.log()
     assert f"worker {worker} closed its database pool" in log
     assert "Shutting down: Master" in log
-    datname = fresh_database.rsplit("/", 1)[1].split("?")[0]
     with _server_connection(server_url) as conn:
         wait_for(lambda: tq.count_service_connections(conn, datname=datname) == 0, "connections to close", 10)
     with _server_connection(fresh_database) as conn:
