@@ -1,6 +1,7 @@
 """Several instances of the service (real gunicorn servers) on one PostgreSQL database."""
 
 import time
+import uuid
 
 import psycopg
 import pytest
@@ -9,6 +10,7 @@ from yoyo import get_backend
 
 from service import db
 from service.dburl import yoyo_url
+from service.devdb import drop_database, ensure_database
 from tests.live_server import PROJECT_DIR, spawn_server, stop_server, wait_until_serving
 
 MIGRATION_IDS = sorted(
@@ -90,9 +92,13 @@ def test_two_instances_started_together_on_a_fresh_database_migrate_it_exactly_o
             stop_server(server)
 
 
-@pytest.fixture
-def two_instances(fresh_database, tmp_path):
-    servers = [spawn_server(fresh_database, tmp_path, WEB_CONCURRENCY=1) for _ in range(2)]
+@pytest.fixture(scope="module")
+def two_instances(server_url, tmp_path_factory):
+    """Two gunicorn servers on one fresh database (with the sample accounts), for this module."""
+    name = f"urtraining_instances_{uuid.uuid4().hex[:12]}"
+    url = ensure_database(server_url, name)
+    folder = tmp_path_factory.mktemp("instances")
+    servers = [spawn_server(url, folder, WEB_CONCURRENCY=1) for _ in range(2)]
     try:
         for server in servers:
             wait_until_serving(server)
@@ -100,6 +106,7 @@ def two_instances(fresh_database, tmp_path):
     finally:
         for server in servers:
             stop_server(server)
+        drop_database(server_url, name)
 
 
 def test_a_session_opened_on_one_instance_is_valid_and_revoked_on_every_instance(two_instances):
@@ -125,6 +132,21 @@ def test_a_session_opened_on_one_instance_is_valid_and_revoked_on_every_instance
     for server in (first, second):
         for token in (token_a, token_b):
             assert server.request("GET", "/auth/me", token=token)[0] == 401
+
+
+def test_failed_sign_ins_are_counted_across_instances(two_instances):
+    first, second = two_instances
+    wrong = {"username": "admin", "password": "not-the-password"}
+
+    statuses = [(first, second)[i % 2].request("POST", "/auth/login", wrong)[0] for i in range(5)]
+    status, body, headers = second.request("POST", "/auth/login", wrong)
+    right = first.request("POST", "/auth/login", {"username": "admin", "password": "123"})
+
+    assert statuses == [401] * 5
+    assert status == 429
+    assert body["status"] == 429 and body["detail"].startswith("Too many failed sign-in attempts")
+    assert int(headers["Retry-After"]) > 0
+    assert right[0] == 429  # locked on every instance, even with the right password
 
 
 # --- behind a load balancer and PgBouncer ----------------------------------------------------------
