@@ -288,6 +288,32 @@ def test_simultaneous_logouts_and_requests_with_one_token_never_give_a_500(fresh
         assert server.request("GET", "/auth/me", token=token)[0] == 401
 
 
+def test_simultaneous_enrolments_and_progress_updates_leave_one_consistent_row(fresh_database, tmp_path, tq):
+    with live_server(fresh_database, tmp_path, GUNICORN_THREADS=8) as server:
+        token = server.login("user", "password")
+        course_id = server.request("GET", "/api/courses?limit=1")[1]["courses"][0]["id"]
+
+        enrolments = _all_at_once(
+            20, lambda _: server.request("POST", f"/api/courses/{course_id}/enroll", token=token)[0]
+        )
+        sent = [i * 5 for i in range(21)]  # 0, 5, ... 100
+        updates = _all_at_once(
+            len(sent),
+            lambda i: server.request(
+                "PUT", f"/api/courses/{course_id}/progress", {"progress_percentage": sent[i]}, token=token
+            )[0],
+        )
+
+    assert sorted(enrolments) == [200] * 19 + [201]
+    assert set(updates) == {200}
+    with _server_connection(fresh_database) as conn:
+        user_id = tq.get_user_row(conn, username="user")["id"]
+        assert tq.count_course_enrolments(conn, course_id=course_id) == 1
+        row = tq.get_progress_row(conn, user_id=user_id, course_id=course_id)
+    assert row["progress_percentage"] in sent
+    assert row["completed_at"] is not None  # 100 was reached once, and completion is kept
+
+
 # --- graceful stop and killed workers ------------------------------------------------------------
 
 
