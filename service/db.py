@@ -136,6 +136,17 @@ def release_connection(exc=None):
             log.warning("connection could not be returned cleanly to the pool")
 
 
+def release_idle_connection():
+    """Give this request's connection back to the pool if no transaction is open on it.
+
+    For slow work between queries (a password hash takes half a second): the next
+    connection() takes one again, so a burst of logins cannot hold every pooled connection.
+    """
+    conn = g.get("db_conn")
+    if conn is not None and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        release_connection()
+
+
 def sweep_pool_after_failure():
     """After a lost connection, check every idle connection at once instead of one by one."""
     pool = current_app.extensions.get("pool")

@@ -54,3 +54,48 @@ def test_a_real_hash_still_verifies_through_the_hash_thread():
 
     assert hashing.check_password_hash(stored, "correct-horse-1") is True
     assert hashing.check_password_hash(stored, "wrong-horse-1") is False
+
+
+def test_a_login_holds_no_pooled_connection_while_its_password_is_hashed(client, app, user, monkeypatch):
+    in_use_while_hashing = []
+    real_check = werkzeug_security.check_password_hash
+
+    def record(pwhash, password):
+        stats = app.extensions["pool"].get_stats()
+        in_use_while_hashing.append(stats["pool_size"] - stats["pool_available"])
+        return real_check(pwhash, password)
+
+    monkeypatch.setattr(werkzeug_security, "check_password_hash", record)
+
+    response = client.post("/auth/login", json={"username": "alice", "password": user["password"]})
+
+    assert response.status_code == 200
+    assert in_use_while_hashing == [0]
+
+
+def test_a_registration_hashes_inside_its_transaction_and_keeps_its_connection(
+    client, app, db, tq, monkeypatch
+):
+    in_use_while_hashing = []
+    real_generate = werkzeug_security.generate_password_hash
+
+    def record(password, method):
+        stats = app.extensions["pool"].get_stats()
+        in_use_while_hashing.append(stats["pool_size"] - stats["pool_available"])
+        return real_generate(password, method=method)
+
+    monkeypatch.setattr(werkzeug_security, "generate_password_hash", record)
+
+    response = client.post(
+        "/auth/register",
+        json={
+            "username": "carol",
+            "password": "correct-horse-1",
+            "email": "carol@example.org",
+            "full_name": "Carol",
+        },
+    )
+
+    assert response.status_code == 201
+    assert in_use_while_hashing == [1]
+    assert tq.get_user_row(db, username="carol")["email"] == "carol@example.org"
