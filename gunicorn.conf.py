@@ -13,7 +13,9 @@ load_dotenv()
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# 8 threads: logins wait for their worker's one password-hash thread (service/hashing.py); with
+# 4, four logins on one worker left it no thread and /auth/me stalled (bench/RESULTS.md).
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
