@@ -173,7 +173,4 @@ def prepare(server, scale, reuse):
 
 def server_settings(url):
     with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-        return {
-            row["name"]: f"{row['setting']}{row['unit'] or ''}"
-            for row in fill_queries().server_settings(conn)
-        }
+        return {row["name"]: row["setting"] for row in fill_queries().server_settings(conn)}

@@ -33,6 +33,7 @@ RESULTS_DIR = BENCH_DIR / "results"
 ME = "GET /auth/me"
 LOGIN = "POST /auth/login"
 SWEEP_CONNECTIONS = (1, 2, 4, 8, 16, 32)
+IDLE_BEFORE_RSS_SECONDS = 6
 
 
 def parse_args(argv):
@@ -55,6 +56,7 @@ def parse_args(argv):
     )
     parser.add_argument("--only", action="append", help="run only routes whose name contains this text")
     parser.add_argument("--no-extras", action="store_true", help="skip the concurrency sweep and login mix")
+    parser.add_argument("--no-sweep", action="store_true", help="skip the concurrency sweep")
     parser.add_argument("--fill-only", action="store_true", help="prepare the databases, measure nothing")
     parser.add_argument("--tag", default="main", help="name of this result set (results/<tag>-<scale>.json)")
     parser.add_argument("--no-report", action="store_true", help="do not rewrite RESULTS.md and the chart")
@@ -193,7 +195,8 @@ def drive(wrk, server, routes, scale, files, args):
     extras = {}
     by_name = {route.name: route for route in routes}
     if not args.no_extras and ME in by_name:
-        extras["me_sweep"] = sweep(wrk, server, by_name[ME], scale, files, args)
+        if not args.no_sweep:
+            extras["me_sweep"] = sweep(wrk, server, by_name[ME], scale, files, args)
         if LOGIN in by_name:
             extras["login_mix"] = login_mix(wrk, server, by_name[ME], by_name[LOGIN], scale, files, args)
     return per_route, extras
@@ -269,6 +272,7 @@ def bench_scale(wrk, server_uri, scale, args, postmaster_pid=None):
         workers = server.workers()
         print(f"  gunicorn on {server.base}, workers {workers}", flush=True)
         per_route, extras = drive(wrk, server, routes, scale, files, args)
+        time.sleep(IDLE_BEFORE_RSS_SECONDS)  # let in-flight logins finish: "after" means idle
     return {
         "scale": scale.name,
         "rows": counts,

@@ -56,6 +56,16 @@ def _orjson(app):
     app.json = OrjsonProvider(app)
 
 
+def _inline_hashing():
+    """Hash on the request thread (as before service/hashing.py)."""
+    from werkzeug import security as werkzeug_security
+
+    from service import security
+
+    security.check_password_hash = werkzeug_security.check_password_hash
+    security.generate_password_hash = werkzeug_security.generate_password_hash
+
+
 def create(name="baseline", config=None):
     """The app with the named variant applied ("+"-separated names combine)."""
     names = set(name.split("+"))
@@ -63,6 +73,8 @@ def create(name="baseline", config=None):
         db.ConnectionPool = type(
             "QuietPool", (ConnectionPool,), {"check_connection": staticmethod(_quiet_socket_check)}
         )
+    if "inline_hash" in names:
+        _inline_hashing()
     if "prepare0" in names:
         db.create_pool = _prepare_at_once
     app = create_app(config)
