@@ -31,6 +31,10 @@ lint: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/python -m service.devdb -- $(BIN)/python init_db.py --no-seed
 
+## Property-based API tests with many more examples (FUZZ_MAX_EXAMPLES per operation, as user and as admin)
+fuzz: $(STAMP)
+	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-200} $(BIN)/python -m pytest tests/test_fuzz.py -k every_operation $(PYTEST_ARGS)
+
 ## Load benchmark → bench/RESULTS.md (e.g. BENCH_ARGS="--scale 1k --reuse"; see bench/README.md)
 $(VENV)/.bench-stamp: $(STAMP) requirements-bench.txt
 	$(BIN)/pip install --quiet -r requirements-bench.txt

@@ -1,6 +1,5 @@
 """UrTraining service: create_app() builds one app from a Config."""
 
-from flask import Flask
 from flask_cors import CORS
 from flask_swagger_ui import get_swaggerui_blueprint  # noqa: F401  (ships the UI's files)
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -9,6 +8,7 @@ from service import cli, db, errors
 from service import logging as request_logging
 from service.api import admin, auth, courses, health, profiles, progress, sessions, users
 from service.config import Config
+from service.http_semantics import ServiceFlask
 
 BLUEPRINTS = (
     health.blp,
@@ -21,17 +21,29 @@ BLUEPRINTS = (
     admin.blp,
 )
 
+API_DESCRIPTION = """Accounts, training questionnaires, courses and progress for UrTraining.
+
+**Sign in** with `POST /auth/login`, then send `Authorization: Bearer <access_token>` (in these docs:
+*Authorize*). Bodies are JSON (`Content-Type: application/json`); unknown body fields and unknown
+query parameters are refused with 422 naming them, and so is text containing NUL (`\\u0000`).
+
+**Every error** has the same JSON body: `{"detail": "<one sentence>", "status": <code>, "errors"?:
+{"<field>": ["<message>"]}}` — also 404 for an unknown path, 405 for a wrong method (with `Allow`)
+and 413 for any request body over the size limit, on every route. 401 carries
+`WWW-Authenticate: Bearer`; 429 and 503 carry `Retry-After`.
+"""
+
 
 def create_app(config=None):
     config = config or Config()
     config.check_production_safety()
 
-    app = Flask(__name__)
+    app = ServiceFlask(__name__)
     app.config.update(config.flask_settings())
     app.config["SERVICE_CONFIG"] = config
     app.json.sort_keys = False
     app.config["API_SPEC_OPTIONS"] = {
-        "info": {"description": "Accounts, training questionnaires, courses and progress for UrTraining."},
+        "info": {"description": API_DESCRIPTION},
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     }
     request_logging.init_app(app, debug=config.DEBUG)

@@ -104,7 +104,7 @@ class Config:
             "PROPAGATE_EXCEPTIONS": False,
             "API_TITLE": "UrTraining API",
             "API_VERSION": "1.0.0",
-            "OPENAPI_VERSION": "3.0.3",
+            "OPENAPI_VERSION": "3.1.0",
             "OPENAPI_URL_PREFIX": "/",
             "OPENAPI_JSON_PATH": "openapi.json",
             "OPENAPI_SWAGGER_UI_PATH": "docs",

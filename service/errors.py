@@ -6,11 +6,13 @@ import marshmallow as ma
 import psycopg
 from flask import current_app, jsonify, request
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from psycopg import errors as pg_errors
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from service import db
+from service.openapi import ServiceMarshmallowPlugin
 
 log = logging.getLogger(__name__)
 
@@ -111,10 +113,55 @@ def retry_after_header():
     return {"Retry-After": str(current_app.config["SERVICE_CONFIG"].RETRY_AFTER_SECONDS)}
 
 
+def _header(description):
+    return {"description": description, "required": True, "schema": {"type": "string"}}
+
+
+RETRY_AFTER = {"Retry-After": _header("Seconds to wait before trying again")}
+
+# The OpenAPI response components errors are documented with: status → (name, description, headers).
+# Views refer to them by name, e.g. @blp.alt_response(409, response="CONFLICT").
+ERROR_RESPONSES = {
+    400: ("BAD_REQUEST", "The body is not valid JSON or not a JSON object, or the request was refused", None),
+    401: (
+        "UNAUTHORIZED",
+        "Missing, invalid, expired or revoked token (or wrong credentials at login)",
+        {"WWW-Authenticate": _header("Always `Bearer`")},
+    ),
+    403: ("FORBIDDEN", "Authenticated, but not allowed (e.g. admins only)", None),
+    404: ("NOT_FOUND", "No such resource, or one the caller may not see", None),
+    409: ("CONFLICT", "Conflicts with existing data (e.g. a username, email or title already taken)", None),
+    413: ("PAYLOAD_TOO_LARGE", "The request body is larger than the service accepts", None),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "The body is not sent as application/json", None),
+    422: ("UNPROCESSABLE_ENTITY", "Validation failed; `errors` names each field's problems", None),
+    429: ("TOO_MANY_REQUESTS", "Too many failed attempts; wait `Retry-After` seconds", RETRY_AFTER),
+    503: (
+        "SERVICE_UNAVAILABLE",
+        "The database is unavailable; retry after `Retry-After` seconds",
+        RETRY_AFTER,
+    ),
+}
+
+
 class ServiceApi(Api):
     """flask-smorest's Api with our error body for every HTTP exception."""
 
     ERROR_SCHEMA = ErrorSchema
+
+    def _init_spec(self, *, marshmallow_plugin=None, **kwargs):
+        super()._init_spec(marshmallow_plugin=marshmallow_plugin or ServiceMarshmallowPlugin(), **kwargs)
+
+    def _register_responses(self):
+        """flask-smorest's response components, with ours (error body, headers) for the errors we give."""
+        super()._register_responses()
+        named = {name: (description, headers) for name, description, headers in ERROR_RESPONSES.values()}
+        named["DEFAULT_ERROR"] = ("Any other error, in the same shape", None)
+        for name, (description, headers) in named.items():
+            response = {"description": description, "schema": self.ERROR_SCHEMA}
+            if headers:
+                response["headers"] = headers
+            prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(name, response, lazy=True)
 
     def handle_http_exception(self, error):
         headers = {}

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from flask import current_app, g, request
-from flask_smorest import Blueprint
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from service import db
+from service.api import Blueprint, error_responses
 from service.errors import abort, unauthorized
 from service.hashing import check_password_hash, generate_password_hash
 
@@ -121,7 +121,8 @@ def _protected(view, admin):
             abort(403, "Admin privileges required")
         return view(*args, **kwargs)
 
-    return Blueprint.doc(security=BEARER_SECURITY)(wrapper)
+    documented = error_responses(401, 403) if admin else error_responses(401)
+    return Blueprint.doc(security=BEARER_SECURITY)(documented(wrapper))
 
 
 def login_required(view):

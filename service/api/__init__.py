@@ -1,25 +1,41 @@
 """The blueprints, and the Blueprint class they share (our JSON body parser)."""
 
 import json
+from copy import deepcopy
 
 import flask_smorest
+import marshmallow as ma
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from service.errors import abort
+from service.errors import ERROR_RESPONSES, abort
+
+# Errors any operation with a JSON body can give, and endpoints that never touch the database
+# (every other operation may answer 503).
+BODY_ERRORS = (400, 413, 415, 422)
+NO_DATABASE = {"health.ping", "health.liveness"}
 
 
 class JsonBodyParser(FlaskParser):
     """Answer 415 for a non-JSON body and 400 for JSON that is not an object.
 
     webargs would treat both as a missing body and report misleading "Missing data" errors.
-    An empty body counts as missing whatever its Content-Type (browser clients send one).
+    Only routes that take a JSON body read it, so an empty body is a 400 here as well (routes
+    without a body never get this far and ignore one, whatever its Content-Type).
+    Unknown query parameters are refused (422 naming them), like unknown body fields: a
+    misspelt filter must not silently return everything.
     """
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": ma.RAISE,
+        "querystring": ma.RAISE,
+    }
 
     def _raw_load_json(self, req):
         raw = req.get_data(cache=True)
         if not raw.strip():
-            return core.missing
+            abort(400, "Request body is required: send a JSON object")
         if not is_json_request(req):
             abort(415, "Request body must be JSON: send Content-Type: application/json")
         try:
@@ -42,5 +58,49 @@ class JsonBodyParser(FlaskParser):
         abort(400, "Request body is not valid JSON")
 
 
+def _add_error_docs(apidoc, statuses):
+    """Document named error responses (service/errors.py) in a view's apidoc, keeping any given."""
+    responses = apidoc.setdefault("response", {}).setdefault("responses", {})
+    for status in statuses:
+        responses.setdefault(status, [ERROR_RESPONSES[status][0]])
+    apidoc["response"]["responses"] = dict(sorted(responses.items(), key=lambda item: int(item[0])))
+
+
+def error_responses(*statuses):
+    """Decorator: the view can answer these errors (used by login_required and admin_required)."""
+
+    def decorator(view):
+        view._apidoc = deepcopy(getattr(view, "_apidoc", {}))
+        _add_error_docs(view._apidoc, statuses)
+        return view
+
+    return decorator
+
+
+def _has_json_body(apidoc):
+    parameters = apidoc.get("arguments", {}).get("parameters", [])
+    return any(parameter["in"] == "json" for parameter in parameters)
+
+
 class Blueprint(flask_smorest.Blueprint):
+    """Our JSON body parser, and the errors each operation can give documented in one place.
+
+    An operation with a JSON body can answer 400/413/415/422, one with a path parameter 404,
+    and one that uses the database 503. 401/403 come from login_required/admin_required; other
+    errors (409, 429, a semantic 400) are declared per view with @blp.alt_response.
+    """
+
     ARGUMENTS_PARSER = JsonBodyParser()
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, **kwargs):
+        super().add_url_rule(rule, endpoint, view_func, **kwargs)
+        endpoint = self._endpoints[-1]
+        for method, apidoc in self._docs[endpoint].items():
+            if method == "parameters":
+                continue
+            statuses = [*BODY_ERRORS] if _has_json_body(apidoc) else []
+            if "<" in rule:
+                statuses.append(404)
+            if f"{self.name}.{endpoint}" not in NO_DATABASE:
+                statuses.append(503)
+            _add_error_docs(apidoc, statuses)

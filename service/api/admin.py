@@ -98,6 +98,7 @@ def activity(args):
 @blp.delete("/users/<int:user_id>")
 @admin_required
 @blp.response(200, MessageSchema)
+@blp.alt_response(400, response="BAD_REQUEST")
 def delete_user(user_id):
     """Delete an account with its profile, sessions and progress (not your own)."""
     if user_id == g.current_user["id"]:

@@ -36,6 +36,7 @@ BAD_CREDENTIALS = "Incorrect username or password"
 @blp.post("/register")
 @blp.arguments(RegisterSchema)
 @blp.response(201, RegisteredSchema)
+@blp.alt_response(409, response="CONFLICT")
 def register(data):
     """Create an account (never an admin)."""
     q = db.queries()
@@ -56,6 +57,8 @@ def register(data):
 @blp.post("/login")
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def login(data):
     """Sign in with username (or email) and password; returns a bearer token."""
     q = db.queries()
@@ -137,6 +140,7 @@ def check_availability(args):
 @login_required
 @blp.arguments(ProfileUpdateSchema)
 @blp.response(200, ProfileUpdatedSchema)
+@blp.alt_response(409, response="CONFLICT")
 def update_profile(data):
     """Change the caller's full name and/or email (409 when the email is taken)."""
     q = db.queries()

@@ -33,6 +33,8 @@ def _caller_is_admin():
 @blp.doc(security=OPTIONAL_BEARER)
 @blp.arguments(CourseListQuerySchema, location="query")
 @blp.response(200, CourseListSchema)
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, response="FORBIDDEN")
 def list_courses(args):
     """A page of active courses in id order; filter by category, difficulty_level and q."""
     if args["include_inactive"]:
@@ -58,6 +60,7 @@ def list_courses(args):
 @blp.get("/<int:course_id>")
 @blp.doc(security=OPTIONAL_BEARER)
 @blp.response(200, CourseSchema)
+@blp.alt_response(401, response="UNAUTHORIZED")
 def get_course(course_id):
     """One course; an inactive one only for admins."""
     course = db.queries().get_course_by_id(db.connection(), id=course_id)
@@ -70,6 +73,7 @@ def get_course(course_id):
 @admin_required
 @blp.arguments(CourseCreateSchema)
 @blp.response(201, CourseSchema)
+@blp.alt_response(409, response="CONFLICT")
 def create_course(data):
     """Add a course (admin). Active titles are unique, whatever their case."""
     return db.queries().insert_course(db.connection(), **{name: data.get(name) for name in COURSE_FIELDS})
@@ -79,6 +83,7 @@ def create_course(data):
 @admin_required
 @blp.arguments(CourseUpdateSchema)
 @blp.response(200, CourseSchema)
+@blp.alt_response(409, response="CONFLICT")
 def update_course(data, course_id):
     """Change any subset of a course's fields (admin); null clears description or a URL."""
     params = {name: data.get(name) for name in COURSE_FIELDS}

@@ -18,6 +18,7 @@ NOT_ENROLLED = "You are not enrolled in this course"
 @login_required
 @blp.response(201, ProgressSchema, description="Enrolled")
 @blp.alt_response(200, schema=ProgressSchema, description="Already enrolled: the existing progress")
+@blp.alt_response(409, response="CONFLICT")
 def enroll(course_id):
     """Enrol the caller in an active course (200 with the existing progress if already enrolled)."""
     q = db.queries()

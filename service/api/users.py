@@ -43,6 +43,7 @@ def list_users(args):
 @admin_required
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserSchema)
+@blp.alt_response(409, response="CONFLICT")
 def create_user(data):
     """Create an account, optionally an admin, optionally with a questionnaire."""
     q = db.queries()
@@ -83,6 +84,7 @@ def get_user(user_id):
 @login_required
 @blp.arguments(UserUpdateSchema)
 @blp.response(200, UserSchema)
+@blp.alt_response(409, response="CONFLICT")
 def update_user(data, user_id):
     """Change an account. Deactivating it or setting its password ends its sessions."""
     _visible_user_id(user_id)
@@ -114,6 +116,7 @@ def update_user(data, user_id):
 @blp.delete("/<int:user_id>")
 @admin_required
 @blp.response(200, MessageSchema)
+@blp.alt_response(400, response="BAD_REQUEST")
 def delete_user(user_id):
     """Delete an account with its profile, sessions and progress (not your own)."""
     if user_id == g.current_user["id"]:

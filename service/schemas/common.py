@@ -1,7 +1,26 @@
 """Pieces shared by several schemas."""
 
+import re
+
 import marshmallow as ma
 from marshmallow import validate
+
+
+class Pattern(validate.Regexp):
+    """A regular expression the whole value must match, read the way OpenAPI's `pattern` is.
+
+    apispec documents it as the field's `pattern`; clients (and schemathesis) read that as an
+    ECMA regex: `\\d` is ASCII and `$` is the very end. Python's `re.match` would also take
+    "abc\\n" for `^abc$` and Unicode digits for `\\d`, accepting values the document refuses.
+    """
+
+    def __init__(self, regex, error=None):
+        super().__init__(regex, flags=re.ASCII, error=error)
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
 
 
 class MessageSchema(ma.Schema):
@@ -17,6 +36,20 @@ class StrictFloat(ma.fields.Float):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class JsonInteger(ma.fields.Integer):
+    """A JSON number without a fractional part, as JSON Schema's "integer" means: 30 and 30.0 are
+    both 30; "30", 30.5 and true are refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise self.make_error("invalid")
+            value = int(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class StrictBoolean(ma.fields.Boolean):
     """JSON true or false only: not 1, 0, "true" or "yes"."""
 
@@ -26,11 +59,30 @@ class StrictBoolean(ma.fields.Boolean):
         return value
 
 
+SPACE = " \t\n\r\f\v"  # the whitespace Trimmed removes: what JSON Schema patterns call \s in ASCII
+NOT_SPACE = r"[^ \t\n\r\f\v]"
+
+
 class Trimmed(ma.fields.String):
-    """A string with surrounding whitespace removed before it is validated."""
+    """A string with surrounding whitespace removed before its Length validator checks it.
+
+    The value as sent may be at most the maximum length; trimmed, it must hold the minimum. The
+    OpenAPI document says exactly that: maxLength, and a pattern asking for `min` characters
+    from the first non-space one to the last.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.length = next((v for v in self.validators if isinstance(v, validate.Length)), None)
+        if self.length is not None and self.length.min:
+            between = "" if self.length.min == 1 else f"[\\s\\S]{{{self.length.min - 2},}}{NOT_SPACE}"
+            self.metadata = {**self.metadata, "pattern": NOT_SPACE + between}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if self.length is not None and self.length.max is not None and len(text) > self.length.max:
+            raise ma.ValidationError(f"Must be at most {self.length.max} characters.")
+        return text.strip(SPACE)
 
 
 class LowerEmail(ma.fields.Email):

@@ -3,7 +3,14 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from service.schemas.common import CursorPaginationSchema, PageQuerySchema, StrictBoolean, Trimmed
+from service.schemas.common import (
+    CursorPaginationSchema,
+    JsonInteger,
+    PageQuerySchema,
+    Pattern,
+    StrictBoolean,
+    Trimmed,
+)
 
 DIFFICULTY_LEVELS = ("beginner", "intermediate", "advanced", "all_levels")
 COURSE_FIELDS = (
@@ -24,13 +31,17 @@ DIFFICULTY = validate.OneOf(DIFFICULTY_LEVELS, error="Must be one of: {choices}.
 CATEGORY = validate.Regexp(r"^[a-z0-9_]{1,50}$", error="Use 1 to 50 lowercase letters, digits or '_'.")
 
 
+# An absolute http(s) URL: a host of letters, digits, dots and hyphens (no dot needed, e.g.
+# localhost), an optional port, then printable ASCII without spaces (percent-encode the rest).
+URL = Pattern(
+    r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][!-~]*)?$", error="Must be an http:// or https:// URL."
+)
+
+
 def _url():
-    return ma.fields.URL(
+    return ma.fields.String(
         allow_none=True,
-        schemes={"http", "https"},
-        require_tld=False,
-        validate=validate.Length(max=2048, error="Must be at most 2048 characters."),
-        error_messages={"invalid": "Must be an http:// or https:// URL."},
+        validate=[validate.Length(max=2048, error="Must be at most 2048 characters."), URL],
     )
 
 
@@ -53,7 +64,7 @@ class CourseUpdateSchema(ma.Schema):
 
     title = Trimmed(validate=TITLE)
     description = ma.fields.String(allow_none=True, validate=DESCRIPTION)
-    duration_minutes = ma.fields.Integer(strict=True, validate=DURATION)
+    duration_minutes = JsonInteger(validate=DURATION)
     difficulty_level = ma.fields.String(validate=DIFFICULTY)
     category = ma.fields.String(validate=CATEGORY)
     video_url = _url()
@@ -63,7 +74,7 @@ class CourseUpdateSchema(ma.Schema):
 
 class CourseCreateSchema(CourseUpdateSchema):
     title = Trimmed(required=True, validate=TITLE)
-    duration_minutes = ma.fields.Integer(required=True, strict=True, validate=DURATION)
+    duration_minutes = JsonInteger(required=True, validate=DURATION)
     difficulty_level = ma.fields.String(required=True, validate=DIFFICULTY)
     category = ma.fields.String(required=True, validate=CATEGORY)
     is_active = StrictBoolean(load_default=True)

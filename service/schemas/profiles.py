@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from service.schemas.common import StrictBoolean, StrictFloat
+from service.schemas.common import JsonInteger, StrictBoolean, StrictFloat
 
 GENDERS = ("male", "female")
 GOALS = (
@@ -51,8 +51,7 @@ def _distinct(goals):
 
 
 def _rating():
-    return ma.fields.Integer(
-        strict=True,
+    return JsonInteger(
         allow_none=True,
         validate=validate.Range(min=1, max=5, error="Must be a rating from 1 to 5."),
     )
@@ -62,13 +61,14 @@ class TrainingProfileInputSchema(ma.Schema):
     """Any subset of the questionnaire; a field sent as null clears that answer."""
 
     gender = ma.fields.String(allow_none=True, validate=_one_of(GENDERS))
-    age = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=13, max=100))
-    height_cm = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=100, max=250))
+    age = JsonInteger(allow_none=True, validate=validate.Range(min=13, max=100))
+    height_cm = JsonInteger(allow_none=True, validate=validate.Range(min=100, max=250))
     weight_kg = StrictFloat(allow_none=True, allow_nan=False, validate=validate.Range(min=30, max=300))
     training_goals = ma.fields.List(
         ma.fields.String(validate=_one_of(GOALS)),
         allow_none=True,
         validate=[validate.Length(max=5, error="Choose at most 5 goals."), _distinct],
+        metadata={"uniqueItems": True},
     )
     training_level = ma.fields.String(allow_none=True, validate=_one_of(LEVELS))
     frequency_last_3_months = ma.fields.String(allow_none=True, validate=_one_of(FREQUENCIES))
@@ -157,6 +157,8 @@ def nest_profile(row):
 
 class TrainingProfileSaveSchema(TrainingProfileInputSchema):
     """PUT /auth/training-profile: at least one answer (an empty save would create an empty profile)."""
+
+    OPENAPI_EXTRA = {"minProperties": 1}
 
     @ma.validates_schema
     def needs_one(self, data, **kwargs):

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from service.schemas.common import CursorPaginationSchema
+from service.schemas.common import CursorPaginationSchema, JsonInteger
 
 
 class CourseSummarySchema(ma.Schema):
@@ -26,9 +26,8 @@ class ProgressSchema(ma.Schema):
 
 
 class ProgressUpdateSchema(ma.Schema):
-    progress_percentage = ma.fields.Integer(
+    progress_percentage = JsonInteger(
         required=True,
-        strict=True,
         validate=validate.Range(min=0, max=100, error="Must be a whole number from 0 to 100."),
     )
 

@@ -1,0 +1,35 @@
+"""The Flask class of the service: HTTP details Flask leaves open, answered our way."""
+
+import logging
+
+from flask import Flask, jsonify
+
+log = logging.getLogger(__name__)
+
+
+class ServiceFlask(Flask):
+    """Flask, with two answers made consistent with the rest of the API.
+
+    - OPTIONS (not only a CORS preflight) answers in JSON too: clients call response.json() on
+      every answer, so it gets {"allow": [...]} besides the Allow header.
+    - A teardown function that fails is logged, not raised: the response is already made, and an
+      exception escaping the app would reach the client as the WSGI server's own HTML 500.
+    """
+
+    def make_default_options_response(self):
+        default = super().make_default_options_response()
+        response = jsonify({"allow": sorted(default.allow)})
+        response.headers["Allow"] = default.headers["Allow"]
+        return response
+
+    def do_teardown_request(self, *args, **kwargs):
+        try:
+            super().do_teardown_request(*args, **kwargs)
+        except Exception:
+            log.exception("a request teardown function failed")
+
+    def do_teardown_appcontext(self, *args, **kwargs):
+        try:
+            super().do_teardown_appcontext(*args, **kwargs)
+        except Exception:
+            log.exception("an app context teardown function failed")
