@@ -54,17 +54,19 @@ class LiveServer:
         return Path(self.log_path).read_text(errors="replace")
 
 
-def wait_until_serving(server, deadline_seconds=30):
+def wait_until_serving(server, deadline_seconds=60):
+    """Until a worker answers /ping (listening alone can mean workers still importing the app)."""
     deadline = time.monotonic() + deadline_seconds
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {server.process.returncode}:\n{server.log()}")
         try:
-            with socket.create_connection(("127.0.0.1", server.port), timeout=0.2):
-                return
-        except OSError:
+            with urllib.request.urlopen(server.base + "/ping", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:  # refused while migrating, or no worker ready yet
             time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not start listening:\n{server.log()}")
+    raise RuntimeError(f"gunicorn did not answer /ping:\n{server.log()}")
 
 
 def spawn_server(database_url, tmp_path, **env_overrides):

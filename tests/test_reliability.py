@@ -22,7 +22,7 @@ from service.devdb import ensure_database
 from tests.live_server import live_server
 from tests.pg_control import ControlledPostgres
 
-REQUEST_TIMEOUT = 15  # seconds: a request that hangs longer fails the test (503s come after ~2 s)
+REQUEST_TIMEOUT = 30  # seconds: a request that hangs longer fails the test (503s come after ~2 s)
 POOL_TIMEOUT = 2
 
 
@@ -239,7 +239,9 @@ def _all_at_once(count, call):
 
 
 def test_fifty_simultaneous_registrations_of_one_username_give_one_201_and_409s(fresh_database, tmp_path, tq):
-    with live_server(fresh_database, tmp_path, SEED_SAMPLE_DATA="false", GUNICORN_THREADS=8) as server:
+    with live_server(
+        fresh_database, tmp_path, SEED_SAMPLE_DATA="false", GUNICORN_THREADS=8, DB_POOL_MAX_SIZE=8
+    ) as server:
 
         def register(i):
             body = {
@@ -261,7 +263,7 @@ def test_fifty_simultaneous_registrations_of_one_username_give_one_201_and_409s(
 
 
 def test_simultaneous_logouts_and_requests_with_one_token_never_give_a_500(fresh_database, tmp_path):
-    with live_server(fresh_database, tmp_path, GUNICORN_THREADS=8) as server:
+    with live_server(fresh_database, tmp_path, GUNICORN_THREADS=8, DB_POOL_MAX_SIZE=8) as server:
         token = server.login("user", "password")
         calls = [
             ("POST", "/auth/logout"),
@@ -289,7 +291,7 @@ def test_simultaneous_logouts_and_requests_with_one_token_never_give_a_500(fresh
 
 
 def test_simultaneous_enrolments_and_progress_updates_leave_one_consistent_row(fresh_database, tmp_path, tq):
-    with live_server(fresh_database, tmp_path, GUNICORN_THREADS=8) as server:
+    with live_server(fresh_database, tmp_path, GUNICORN_THREADS=8, DB_POOL_MAX_SIZE=8) as server:
         token = server.login("user", "password")
         course_id = server.request("GET", "/api/courses?limit=1")[1]["courses"][0]["id"]
 
