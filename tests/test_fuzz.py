@@ -85,8 +85,9 @@ CONFIG = SchemathesisConfig.from_dict(
 schema = schemathesis.openapi.from_dict(_openapi_document(), config=CONFIG)
 schema.app = TEST_APP = TestApp()
 
-# How many requests each operation got, per caller (printed by `make fuzz`).
+# How many requests each operation got, per caller, and the classes of the answers (2xx, 4xx…).
 REQUESTS = Counter()
+ANSWERS = Counter()
 
 
 HASH = re.compile(r"(pbkdf2|scrypt):[^$\s]*\$[^$\s]+\$[0-9a-f]{16,}")
@@ -124,21 +125,19 @@ def no_password_hash_in_any_response():
 
 
 class World:
-    """A plain user and an admin, three courses, and enrolments, for generated ids to hit."""
+    """Accounts and courses with small ids (1, 2, 3…), which generated ids often are, and enrolments."""
 
     def __init__(self, app, db, tq, make_account, client):
         self.app, self.db, self.tq = app, db, tq
         TEST_APP.target = app
         self.admin = make_account("boss", is_admin=True)  # id 1
         self.user = make_account("alice")  # id 2
-        for title, category, active in (
-            ("Mobility", "flexibility", True),
-            ("Power", "hiit", True),
-            ("Old", "x", False),
-        ):
-            tq.insert_test_course(db, title=title, category=category, is_active=active)
-        for account in (self.admin, self.user):
-            client.post("/api/courses/1/enroll", headers=account.headers)
+        others = [make_account(f"other{n}") for n in range(6)]  # ids 3 to 8
+        for n, category in enumerate(("flexibility", "hiit", "yoga", "core", "cardio", "x")):
+            tq.insert_test_course(db, title=f"Course {n + 1}", category=category, is_active=n != 5)
+        for account in (self.admin, self.user, *others[:3]):
+            for course_id in (1, 2):
+                client.post(f"/api/courses/{course_id}/enroll", headers=account.headers)
 
     def headers_for(self, role):
         """Restore the caller's account and sign it in afresh."""
@@ -175,6 +174,14 @@ class RequestCountReport:
                 f"as {role}: {len(counts)} operations, {sum(counts.values())} requests, "
                 f"fewest {counts[fewest]} ({fewest}), most {max(counts.values())}"
             )
+            answers = Counter()
+            for (who, _label, cls), n in ANSWERS.items():
+                if who == role:
+                    answers[cls] += n
+            write("  answers: " + ", ".join(f"{n} {cls}" for cls, n in sorted(answers.items())))
+            never_ok = sorted(label for label in counts if not ANSWERS[role, label, "2xx"])
+            if never_ok:
+                write(f"  never a 2xx: {', '.join(never_ok)}")
             exhausted = sorted(f"{label} ({n})" for label, n in counts.items() if n < MAX_EXAMPLES)
             if exhausted:
                 write(f"  fewer than {MAX_EXAMPLES} (inputs exhausted): {', '.join(exhausted)}")
@@ -187,18 +194,22 @@ def request_count_report(request):
         manager.register(RequestCountReport(), "fuzz-request-counts")
 
 
+def call_and_validate(case, world, role):
+    REQUESTS[role, case.operation.label] += 1
+    response = case.call_and_validate(headers=world.headers_for(role))
+    ANSWERS[role, case.operation.label, f"{response.status_code // 100}xx"] += 1
+
+
 @schema.parametrize()
 @FUZZ_SETTINGS
 def test_as_a_plain_user_every_operation_keeps_its_contract(case, world):
-    REQUESTS["user", case.operation.label] += 1
-    case.call_and_validate(headers=world.headers_for("user"))
+    call_and_validate(case, world, "user")
 
 
 @schema.parametrize()
 @FUZZ_SETTINGS
 def test_as_an_admin_every_operation_keeps_its_contract(case, world):
-    REQUESTS["admin", case.operation.label] += 1
-    case.call_and_validate(headers=world.headers_for("admin"))
+    call_and_validate(case, world, "admin")
 
 
 # --- what schemathesis found, kept as plain regression tests ------------------------------------
