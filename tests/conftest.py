@@ -55,6 +55,9 @@ def make_config(database_url, **overrides):
         "DATABASE_URL": database_url,
         "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH,
         "DB_POOL_MAX_SIZE": "4",
+        # Generous: a loaded CI machine must not turn a slow connect into a 503 (tests of the
+        # 503 path pass their own short timeout).
+        "DB_POOL_TIMEOUT": "15",
         "TESTING": "true",
     }
     environ.update({key: str(value) for key, value in overrides.items()})
