@@ -40,12 +40,13 @@ BAD_CREDENTIALS = "Incorrect username or password"
 def register(data):
     """Create an account (never an admin)."""
     q = db.queries()
+    hashed_password = hash_password(data["password"])  # slow: before the transaction opens
     with db.transaction() as conn:
         user_id = q.insert_user(
             conn,
             username=data["username"],
             email=data["email"],
-            hashed_password=hash_password(data["password"]),
+            hashed_password=hashed_password,
             full_name=data["full_name"],
             is_admin=False,
             is_active=True,
@@ -69,10 +70,11 @@ def login(data):
     if not verify_password(stored_hash, data["password"]) or not user["is_active"]:
         throttle.record_failure(attempt)
         unauthorized(BAD_CREDENTIALS)
+    upgraded_hash = hash_password(data["password"]) if needs_rehash(stored_hash) else None
     with db.transaction() as conn:
         throttle.record_success(attempt)
-        if needs_rehash(stored_hash):
-            q.update_password_hash(conn, id=user["id"], hashed_password=hash_password(data["password"]))
+        if upgraded_hash:
+            q.update_password_hash(conn, id=user["id"], hashed_password=upgraded_hash)
         token, _session = open_session(user["id"])
     housekeeping.clean_up_after_login()
     config = current_app.config["SERVICE_CONFIG"]
@@ -168,8 +170,9 @@ def change_password(data):
     user_id = current_user()["id"]
     if not verify_password(q.get_password_hash(db.connection(), id=user_id), data["current_password"]):
         abort(400, "Current password is incorrect")
+    hashed_password = hash_password(data["new_password"])
     with db.transaction() as conn:
-        q.update_password_hash(conn, id=user_id, hashed_password=hash_password(data["new_password"]))
+        q.update_password_hash(conn, id=user_id, hashed_password=hashed_password)
         q.revoke_other_user_sessions(conn, user_id=user_id, keep_session_id=g.session_id)
     return {"message": "Password changed; your other sessions were signed out"}
 

@@ -47,12 +47,13 @@ def list_users(args):
 def create_user(data):
     """Create an account, optionally an admin, optionally with a questionnaire."""
     q = db.queries()
+    hashed_password = hash_password(data["password"])  # slow: before the transaction opens
     with db.transaction() as conn:
         user_id = q.insert_user(
             conn,
             username=data["username"],
             email=data["email"],
-            hashed_password=hash_password(data["password"]),
+            hashed_password=hashed_password,
             full_name=data["full_name"],
             is_admin=data["is_admin"],
             is_active=data["is_active"],
@@ -93,6 +94,7 @@ def update_user(data, user_id):
         if refused:
             abort(422, f"{next(iter(refused))}: only an admin may set this field", errors=refused)
     q = db.queries()
+    new_hash = hash_password(data["password"]) if "password" in data else None
     with db.transaction() as conn:
         updated = q.update_user(
             conn,
@@ -104,8 +106,8 @@ def update_user(data, user_id):
         )
         if updated is None:
             abort(404, "User not found")
-        if "password" in data:
-            q.update_password_hash(conn, id=user_id, hashed_password=hash_password(data["password"]))
+        if new_hash:
+            q.update_password_hash(conn, id=user_id, hashed_password=new_hash)
         if "password" in data or data.get("is_active") is False:
             q.revoke_user_sessions(conn, user_id=user_id)
         if "training_profile" in data and data["training_profile"] is not None:
