@@ -3,9 +3,7 @@
 import math
 from datetime import UTC, datetime
 
-from flask import g
-
-from service import db, housekeeping
+from service import accounts, db, housekeeping
 from service.api import Blueprint
 from service.errors import abort
 from service.schemas.admin import (
@@ -101,11 +99,7 @@ def activity(args):
 @blp.alt_response(400, response="BAD_REQUEST")
 def delete_user(user_id):
     """Delete an account with its profile, sessions and progress (not your own)."""
-    if user_id == g.current_user["id"]:
-        abort(400, "You cannot delete your own account")
-    if db.queries().delete_user(db.connection(), id=user_id) is None:
-        abort(404, "User not found")
-    return {"message": "User deleted successfully"}
+    return accounts.delete_account(user_id)
 
 
 @blp.delete("/users/<int:user_id>/sessions")

@@ -2,7 +2,7 @@
 
 from flask import current_app, g
 
-from service import db, housekeeping, throttle
+from service import accounts, db, housekeeping, throttle
 from service.api import Blueprint
 from service.errors import abort, unauthorized
 from service.schemas.auth import (
@@ -39,20 +39,7 @@ BAD_CREDENTIALS = "Incorrect username or password"
 @blp.alt_response(409, response="CONFLICT")
 def register(data):
     """Create an account (never an admin)."""
-    q = db.queries()
-    hashed_password = hash_password(data["password"])  # slow: before the transaction opens
-    with db.transaction() as conn:
-        user_id = q.insert_user(
-            conn,
-            username=data["username"],
-            email=data["email"],
-            hashed_password=hashed_password,
-            full_name=data["full_name"],
-            is_admin=False,
-            is_active=True,
-        )["id"]
-        user = q.get_user_by_id(conn, id=user_id)
-    return {"message": "User registered successfully", "user_info": user}
+    return {"message": "User registered successfully", "user_info": accounts.create_account(data)}
 
 
 @blp.post("/login")

@@ -1,8 +1,6 @@
 """User management (the guide's /api/users): admins manage everyone, users see themselves."""
 
-from flask import g
-
-from service import db
+from service import accounts, db
 from service.api import Blueprint
 from service.errors import abort
 from service.schemas.common import MessageSchema, cursor_page
@@ -46,21 +44,12 @@ def list_users(args):
 @blp.alt_response(409, response="CONFLICT")
 def create_user(data):
     """Create an account, optionally an admin, optionally with a questionnaire."""
-    q = db.queries()
-    hashed_password = hash_password(data["password"])  # slow: before the transaction opens
-    with db.transaction() as conn:
-        user_id = q.insert_user(
-            conn,
-            username=data["username"],
-            email=data["email"],
-            hashed_password=hashed_password,
-            full_name=data["full_name"],
-            is_admin=data["is_admin"],
-            is_active=data["is_active"],
-        )["id"]
-        if data.get("training_profile") is not None:
-            save_training_profile(conn, user_id, data["training_profile"])
-        return q.get_user_by_id(conn, id=user_id)
+    return accounts.create_account(
+        data,
+        is_admin=data["is_admin"],
+        is_active=data["is_active"],
+        training_profile=data.get("training_profile"),
+    )
 
 
 def _visible_user_id(user_id):
@@ -121,8 +110,4 @@ def update_user(data, user_id):
 @blp.alt_response(400, response="BAD_REQUEST")
 def delete_user(user_id):
     """Delete an account with its profile, sessions and progress (not your own)."""
-    if user_id == g.current_user["id"]:
-        abort(400, "You cannot delete your own account")
-    if db.queries().delete_user(db.connection(), id=user_id) is None:
-        abort(404, "User not found")
-    return {"message": "User deleted successfully"}
+    return accounts.delete_account(user_id)
