@@ -74,6 +74,17 @@ def open_session(user_id, authenticated_at=None):
     return token, session
 
 
+def token_response(token, session, user):
+    """The answer to a successful login or refresh; expires_in counts down to the session's end."""
+    remaining = (session["expires_at"] - datetime.now(UTC)).total_seconds()
+    return {
+        "access_token": token,
+        "token_type": "bearer",
+        "expires_in": max(round(remaining), 0),
+        "user_info": user,
+    }
+
+
 def absolute_session_deadline(authenticated_at):
     """When a session descending from a sign-in at authenticated_at must end, refreshed or not."""
     hours = current_app.config["SERVICE_CONFIG"].SESSION_ABSOLUTE_LIFETIME_HOURS

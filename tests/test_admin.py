@@ -6,6 +6,7 @@ from datetime import datetime
 import pytest
 
 from service.api import admin as admin_api
+from tests.shapes import USER_KEYS
 
 LIST_ITEM_KEYS = {
     "id",
@@ -16,17 +17,6 @@ LIST_ITEM_KEYS = {
     "is_admin",
     "has_training_profile",
     "created_at",
-}
-USER_KEYS = {
-    "id",
-    "username",
-    "email",
-    "full_name",
-    "is_active",
-    "is_admin",
-    "created_at",
-    "updated_at",
-    "training_profile",
 }
 
 

@@ -9,18 +9,8 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from service.security import TOKEN_SALT, token_secret
+from tests.shapes import USER_KEYS
 
-USER_KEYS = {
-    "id",
-    "username",
-    "email",
-    "full_name",
-    "is_active",
-    "is_admin",
-    "created_at",
-    "updated_at",
-    "training_profile",
-}
 BAD_CREDENTIALS = {"detail": "Incorrect username or password", "status": 401}
 
 

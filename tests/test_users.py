@@ -2,17 +2,8 @@
 
 import pytest
 
-USER_KEYS = {
-    "id",
-    "username",
-    "email",
-    "full_name",
-    "is_active",
-    "is_admin",
-    "created_at",
-    "updated_at",
-    "training_profile",
-}
+from tests.shapes import USER_KEYS
+
 PROFILE_INPUT = {
     "gender": "female",
     "age": 34,

@@ -1,6 +1,6 @@
 """Sign-in routes: register, login, logout, who am I, token checks, availability."""
 
-from flask import current_app, g
+from flask import g
 
 from service import accounts, db, housekeeping, throttle
 from service.api import Blueprint
@@ -25,6 +25,7 @@ from service.security import (
     login_required,
     needs_rehash,
     open_session,
+    token_response,
     verify_password,
 )
 
@@ -62,15 +63,9 @@ def login(data):
         throttle.record_success(attempt)
         if upgraded_hash:
             q.update_password_hash(conn, id=user["id"], hashed_password=upgraded_hash)
-        token, _session = open_session(user["id"])
+        token, session = open_session(user["id"])
     housekeeping.clean_up_after_login()
-    config = current_app.config["SERVICE_CONFIG"]
-    return {
-        "access_token": token,
-        "token_type": "bearer",
-        "expires_in": config.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
-        "user_info": user,
-    }
+    return token_response(token, session, user)
 
 
 @blp.post("/logout")

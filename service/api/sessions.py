@@ -10,7 +10,13 @@ from service.errors import abort, unauthorized
 from service.schemas.auth import TokenSchema
 from service.schemas.common import MessageSchema, cursor_page
 from service.schemas.sessions import LogoutAllSchema, SessionListQuerySchema, SessionListSchema
-from service.security import absolute_session_deadline, current_user, login_required, open_session
+from service.security import (
+    absolute_session_deadline,
+    current_user,
+    login_required,
+    open_session,
+    token_response,
+)
 
 blp = Blueprint("sessions", __name__, url_prefix="/auth", description="The caller's sessions")
 
@@ -73,9 +79,4 @@ def refresh():
         if db.queries().revoke_session(conn, id=g.session_id) is None:
             unauthorized()  # refreshed or revoked concurrently: a token is good for one refresh
         token, session = open_session(user["id"], authenticated_at=g.authenticated_at)
-    return {
-        "access_token": token,
-        "token_type": "bearer",
-        "expires_in": max(int((session["expires_at"] - now).total_seconds()), 0),
-        "user_info": user,
-    }
+    return token_response(token, session, user)
