@@ -1,7 +1,10 @@
 """UrTraining service: create_app() builds one app from a Config."""
 
+import os
+
+import flask_swagger_ui
+from flask import send_from_directory
 from flask_cors import CORS
-from flask_swagger_ui import get_swaggerui_blueprint  # noqa: F401  (ships the UI's files)
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import cli, db, errors
@@ -9,6 +12,10 @@ from service import logging as request_logging
 from service.api import admin, auth, courses, health, profiles, progress, sessions, users
 from service.config import Config
 from service.http_semantics import ServiceFlask
+
+# Swagger UI ships in the flask-swagger-ui package: served from there, /docs needs no network.
+SWAGGER_UI_DIST = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
+
 
 BLUEPRINTS = (
     health.blp,
@@ -71,13 +78,7 @@ def create_app(config=None):
 
 def _serve_swagger_assets(app):
     """Swagger UI's files from the installed flask-swagger-ui package: /docs works offline."""
-    import os
-
-    import flask_swagger_ui
-    from flask import send_from_directory
-
-    dist = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
 
     @app.get("/docs/assets/<path:filename>")
     def swagger_asset(filename):
-        return send_from_directory(dist, filename, max_age=3600)
+        return send_from_directory(SWAGGER_UI_DIST, filename, max_age=3600)
