@@ -1,18 +1,30 @@
-"""Account operations shared by the sign-in, user-management and admin routes."""
+"""Account operations shared by the sign-in, user-management and admin routes (and the seed)."""
 
-from service import db
+from psycopg.types.json import Json
+
+from service.db import queries, transaction
 from service.errors import abort
+from service.schemas.profiles import PROFILE_FIELDS
 from service.security import current_user, hash_password
-from service.training_profiles import save_training_profile
+
+
+def save_training_profile(user_id, fields, upsert=None):
+    """Create the user's questionnaire or update only the fields given (None clears a field).
+
+    `upsert` is profiles.upsert_training_profile bound to a connection; by default this request's.
+    """
+    upsert = upsert or queries.profiles.upsert_training_profile
+    params = {name: fields.get(name) for name in PROFILE_FIELDS}
+    if params["training_goals"] is not None:
+        params["training_goals"] = Json(params["training_goals"])
+    return upsert(user_id=user_id, fields_sent=list(fields), **params)
 
 
 def create_account(data, *, is_admin=False, is_active=True, training_profile=None):
     """Insert an account (and its questionnaire, if given) and return it as the User row."""
-    q = db.queries()
     hashed_password = hash_password(data["password"])  # slow: before the transaction opens
-    with db.transaction() as conn:
-        user_id = q.insert_user(
-            conn,
+    with transaction():
+        user_id = queries.users.insert_user(
             username=data["username"],
             email=data["email"],
             hashed_password=hashed_password,
@@ -21,14 +33,14 @@ def create_account(data, *, is_admin=False, is_active=True, training_profile=Non
             is_active=is_active,
         )["id"]
         if training_profile is not None:
-            save_training_profile(conn, user_id, training_profile)
-        return q.get_user_by_id(conn, id=user_id)
+            save_training_profile(user_id, training_profile)
+        return queries.users.get_user_by_id(id=user_id)
 
 
 def delete_account(user_id):
     """Delete an account with its profile, sessions and progress; never the caller's own."""
     if user_id == current_user()["id"]:
         abort(400, "You cannot delete your own account")
-    if db.queries().delete_user(db.connection(), id=user_id) is None:
+    if queries.users.delete_user(id=user_id) is None:
         abort(404, "User not found")
     return {"message": "User deleted successfully"}

@@ -1,15 +1,15 @@
 """flask commands: migrate, seed, cleanup-sessions."""
 
 import click
-from flask import current_app
 
-from service import db
+from service.config import settings
+from service.housekeeping import delete_expired_sessions
 from service.migrations import apply_migrations
 from service.seed import seed_sample_data
 
 
 def _config():
-    return current_app.config["SERVICE_CONFIG"]
+    return settings()
 
 
 @click.command("migrate")
@@ -30,13 +30,7 @@ def seed_command():
 @click.option("--batch-size", default=10_000, show_default=True, help="Rows deleted per statement.")
 def cleanup_sessions_command(batch_size):
     """Delete expired sessions in bounded batches."""
-    total = 0
-    with current_app.extensions["pool"].connection() as conn:
-        while True:
-            deleted = db.queries().delete_expired_sessions(conn, batch_size=batch_size)
-            total += deleted
-            if deleted < batch_size:
-                break
+    total, _ = delete_expired_sessions(batch_size=batch_size)
     click.echo(f"deleted {total} expired session(s)")
 
 

@@ -1,26 +1,48 @@
-"""One configuration object, read from the environment (and `.env`)."""
+"""One configuration object, read from the environment (and `.env`).
+
+environs parses each variable with its type; a value that does not parse stops the start with
+a message naming the variable (all bad variables at once). `HOST`, `PORT`, `WEB_CONCURRENCY` and
+`GUNICORN_THREADS` are gunicorn's (gunicorn.conf.py reads them); `ALGORITHM` from the guide's
+`.env` is accepted and ignored: tokens are itsdangerous-signed, not JWTs.
+"""
 
 import os
+from pathlib import Path
 
 from dotenv import load_dotenv
+from environs import Env, EnvValidationError
+from flask import current_app
+from marshmallow import ValidationError
 
 DEFAULT_SECRET_KEY = "dev-secret-key-change-me"  # noqa: S105 - the documented development default
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
-def _bool(value, default=False):
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable."""
 
 
-def _list(value):
-    return [item.strip() for item in (value or "").split(",") if item.strip()]
+class _Environment(Env):
+    """environs reading from a given mapping (the process environment, or a test's dict)."""
+
+    def __init__(self, source):
+        super().__init__(eager=False)
+        self._source = source
+        self.add_parser("int_or_none", _int_or_none)
+
+    def _get_value(self, env_key, default):
+        return self._source.get(env_key, default)
 
 
 def _int_or_none(value):
-    """An integer, or None for "none" / empty (a setting that can be switched off)."""
-    value = (value or "").strip().lower()
-    return None if value in {"", "none"} else int(value)
+    """An integer, or None for "none" / empty: a setting that can be switched off."""
+    text = str(value).strip().lower()
+    if text in {"", "none"}:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValidationError("Not a valid integer (or none).") from None
 
 
 class Config:
@@ -28,57 +50,63 @@ class Config:
 
     def __init__(self, environ=None, load_env_file=True):
         if load_env_file and environ is None:
-            load_dotenv()
-        env = os.environ if environ is None else environ
+            load_dotenv()  # existing environment variables win
+        env = _Environment(os.environ if environ is None else environ)
 
-        self.ENV = env.get("APP_ENV", "development").lower()
+        self.ENV = env.str("APP_ENV", "development").lower()
         self.PRODUCTION = self.ENV == "production"
-        self.DEBUG = _bool(env.get("DEBUG"))
-        self.HOST = env.get("HOST", "127.0.0.1")
-        self.PORT = int(env.get("PORT", "8000"))
+        self.DEBUG = env.bool("DEBUG", False)
+        self.TESTING = env.bool("TESTING", False)
 
-        self.DATABASE_URL = env.get("DATABASE_URL", "")
-        self.DB_POOL_MIN_SIZE = int(env.get("DB_POOL_MIN_SIZE", "1"))
-        self.DB_POOL_MAX_SIZE = int(env.get("DB_POOL_MAX_SIZE", "4"))
-        self.DB_POOL_TIMEOUT = float(env.get("DB_POOL_TIMEOUT", "3"))
-        self.DB_CONNECT_TIMEOUT = int(env.get("DB_CONNECT_TIMEOUT", "3"))
-        self.DB_STATEMENT_TIMEOUT_MS = int(env.get("DB_STATEMENT_TIMEOUT_MS", "10000"))
-        self.RETRY_AFTER_SECONDS = int(env.get("RETRY_AFTER_SECONDS", "5"))
+        self.DATABASE_URL = env.str("DATABASE_URL", "")
+        self.SQL_DIR = env.path("SQL_DIR", PROJECT_DIR / "sql")
+        self.DB_POOL_MIN_SIZE = env.int("DB_POOL_MIN_SIZE", 1)
+        self.DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", 4)
+        self.DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", 3.0)
+        self.DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", 3)
+        self.DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", 10_000)
+        self.RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", 5)
         # psycopg prepares a query server-side at its Nth use (5). PgBouncer in transaction mode
         # before 1.21 cannot keep prepared statements: set "none" there (docs/OPERATIONS.md).
-        self.DB_PREPARE_THRESHOLD = _int_or_none(env.get("DB_PREPARE_THRESHOLD", "5"))
+        self.DB_PREPARE_THRESHOLD = env.int_or_none("DB_PREPARE_THRESHOLD", 5)
         # How many proxies (load balancers) in front of the service set X-Forwarded-For/-Proto:
         # with 0 those headers are ignored and the client address is the peer's.
-        self.TRUSTED_PROXY_COUNT = int(env.get("TRUSTED_PROXY_COUNT", "0"))
+        self.TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0)
 
-        self.AUTO_MIGRATE = _bool(env.get("AUTO_MIGRATE"), default=True)
-        self.SEED_SAMPLE_DATA = _bool(env.get("SEED_SAMPLE_DATA"), default=not self.PRODUCTION)
-        self.ALLOW_SAMPLE_DATA_IN_PRODUCTION = _bool(env.get("ALLOW_SAMPLE_DATA_IN_PRODUCTION"))
+        self.AUTO_MIGRATE = env.bool("AUTO_MIGRATE", True)
+        self.SEED_SAMPLE_DATA = env.bool("SEED_SAMPLE_DATA", not self.PRODUCTION)
+        self.ALLOW_SAMPLE_DATA_IN_PRODUCTION = env.bool("ALLOW_SAMPLE_DATA_IN_PRODUCTION", False)
 
-        self.SECRET_KEY = env.get("SECRET_KEY", DEFAULT_SECRET_KEY)
-        self.PREVIOUS_SECRET_KEYS = _list(env.get("PREVIOUS_SECRET_KEYS"))
-        # Accepted for compatibility with the guide's .env; tokens are itsdangerous, not JWT.
-        self.ALGORITHM = env.get("ALGORITHM", "HS256")
-        self.ACCESS_TOKEN_EXPIRE_MINUTES = int(env.get("ACCESS_TOKEN_EXPIRE_MINUTES", "30"))
-        self.SESSION_ABSOLUTE_LIFETIME_HOURS = float(env.get("SESSION_ABSOLUTE_LIFETIME_HOURS", "12"))
-        self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt:131072:8:1")
+        self.SECRET_KEY = env.str("SECRET_KEY", DEFAULT_SECRET_KEY)
+        self.PREVIOUS_SECRET_KEYS = [
+            key.strip() for key in env.list("PREVIOUS_SECRET_KEYS", []) if key.strip()
+        ]
+        self.ACCESS_TOKEN_EXPIRE_MINUTES = env.int("ACCESS_TOKEN_EXPIRE_MINUTES", 30)
+        self.SESSION_ABSOLUTE_LIFETIME_HOURS = env.float("SESSION_ABSOLUTE_LIFETIME_HOURS", 12.0)
+        self.PASSWORD_HASH_METHOD = env.str("PASSWORD_HASH_METHOD", "scrypt:131072:8:1")
 
-        self.LOGIN_MAX_FAILURES_PER_ACCOUNT = int(env.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", "5"))
-        self.LOGIN_MAX_FAILURES_PER_ADDRESS = int(env.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "50"))
-        self.LOGIN_LOCKOUT_SECONDS = int(env.get("LOGIN_LOCKOUT_SECONDS", "60"))
+        self.LOGIN_MAX_FAILURES_PER_ACCOUNT = env.int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+        self.LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)
+        self.LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", 60)
         # Each failure past the limit doubles the lockout, up to this cap; a real user is never
         # locked out for longer than the cap after the last failure.
-        self.LOGIN_MAX_LOCKOUT_SECONDS = int(env.get("LOGIN_MAX_LOCKOUT_SECONDS", "900"))
+        self.LOGIN_MAX_LOCKOUT_SECONDS = env.int("LOGIN_MAX_LOCKOUT_SECONDS", 900)
         # Failures are forgotten once the last one is older than this.
-        self.LOGIN_FAILURE_WINDOW_SECONDS = int(env.get("LOGIN_FAILURE_WINDOW_SECONDS", "3600"))
-        # Expired sessions: one bounded batch deleted on login, at most once per interval per worker.
-        self.SESSION_CLEANUP_INTERVAL_SECONDS = float(env.get("SESSION_CLEANUP_INTERVAL_SECONDS", "60"))
-        self.SESSION_CLEANUP_BATCH_SIZE = int(env.get("SESSION_CLEANUP_BATCH_SIZE", "1000"))
+        self.LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", 3600)
+        # Expired rows: one bounded batch deleted on login, at most once per interval per worker.
+        self.SESSION_CLEANUP_INTERVAL_SECONDS = env.float("SESSION_CLEANUP_INTERVAL_SECONDS", 60.0)
+        self.SESSION_CLEANUP_BATCH_SIZE = env.int("SESSION_CLEANUP_BATCH_SIZE", 1000)
 
-        self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(64 * 1024)))
-        default_origins = "" if self.PRODUCTION else "*"
-        self.CORS_ORIGINS = _list(env.get("CORS_ORIGINS", default_origins))
-        self.TESTING = _bool(env.get("TESTING"))
+        self.MAX_CONTENT_LENGTH = env.int("MAX_CONTENT_LENGTH", 64 * 1024)
+        self.CORS_ORIGINS = [
+            origin.strip()
+            for origin in env.list("CORS_ORIGINS", [] if self.PRODUCTION else ["*"])
+            if origin.strip()
+        ]
+        try:
+            env.seal()
+        except EnvValidationError as error:
+            raise ConfigError(_describe(error.error_messages)) from None
 
     def check_production_safety(self):
         """Refuse settings that must never reach production."""
@@ -110,3 +138,13 @@ class Config:
             "OPENAPI_SWAGGER_UI_PATH": "docs",
             "OPENAPI_SWAGGER_UI_URL": "/docs/assets/",
         }
+
+
+def _describe(messages):
+    problems = "; ".join(f"{name}: {' '.join(map(str, errors))}" for name, errors in messages.items())
+    return f"invalid settings (environment or .env): {problems}"
+
+
+def settings():
+    """The Config of the app serving this request."""
+    return current_app.config["SERVICE_CONFIG"]

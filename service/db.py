@@ -1,44 +1,25 @@
-"""The connection pool, the named queries of sql/, and the per-request connection."""
+"""The connection pool, the request's connection and transaction, and its named queries.
+
+A view reads `queries.users.get_user_by_id(id=5)`: the query `get_user_by_id` of sql/users.sql,
+run on this request's pooled connection. Inside `with transaction():` the same calls run in one
+transaction.
+"""
 
 import logging
 import select
 from contextlib import contextmanager, suppress
-from pathlib import Path
+from functools import partial
 from time import monotonic
 
-import aiosql
 import psycopg
 from flask import current_app, g
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from service.dburl import libpq_url
+from service.queries import load_queries
 
 log = logging.getLogger(__name__)
-
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
-
-
-class QueryFileError(RuntimeError):
-    """A file in sql/ could not be loaded; the message names the file and the query."""
-
-
-def load_queries(sql_dir=SQL_DIR):
-    """Load every sql/*.sql file as named queries, failing loudly on the first broken one."""
-    files = sorted(Path(sql_dir).glob("*.sql"))
-    if not files:
-        raise QueryFileError(f"no query files found in {sql_dir}")
-    queries = aiosql.from_str("", "psycopg")
-    for path in files:
-        try:
-            loaded = aiosql.from_path(path, "psycopg")
-        except Exception as exc:  # aiosql raises several types; all mean "this file is broken"
-            raise QueryFileError(f"cannot load {path.name}: {exc}") from exc
-        for name in loaded.available_queries:
-            if hasattr(queries, name):
-                raise QueryFileError(f"query {name!r} in {path.name} is defined twice")
-            queries.add_query(name, getattr(loaded, name))
-    return queries
 
 
 def create_pool(config):
@@ -69,8 +50,25 @@ def create_pool(config):
     return pool
 
 
-def queries():
-    return current_app.extensions["queries"]
+class _BoundFile:
+    __slots__ = ("_name",)
+
+    def __init__(self, name):
+        self._name = name
+
+    def __getattr__(self, query):
+        function = getattr(getattr(current_app.extensions["queries"], self._name), query)
+        return partial(function, connection())
+
+
+class _BoundQueries:
+    """`queries.<file>.<query>(**params)`: a named query on this request's connection."""
+
+    def __getattr__(self, file_name):
+        return _BoundFile(file_name)
+
+
+queries = _BoundQueries()
 
 
 def has_unread_input(conn):
@@ -156,6 +154,6 @@ def sweep_pool_after_failure():
 
 
 def init_app(app, config):
-    app.extensions["queries"] = load_queries()
+    app.extensions["queries"] = load_queries(config.SQL_DIR)
     app.extensions["pool"] = create_pool(config)
     app.teardown_appcontext(release_connection)

@@ -18,7 +18,7 @@ from pathlib import Path
 import psutil
 import psycopg
 
-from service.db import load_queries
+from service.queries import load_queries
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -67,7 +67,7 @@ def start_server(pgdata):
 
 def ensure_database(server_uri, name):
     """Create database `name` on the server if it does not exist; returns its URL."""
-    q = load_queries()
+    q = load_queries().maintenance
     with psycopg.connect(server_uri, autocommit=True) as conn:
         if not q.database_exists(conn, name=name):
             conn.execute(q.create_database_statement(conn, name=name))
@@ -75,7 +75,7 @@ def ensure_database(server_uri, name):
 
 
 def drop_database(server_uri, name):
-    q = load_queries()
+    q = load_queries().maintenance
     with psycopg.connect(server_uri, autocommit=True) as conn:
         conn.execute(q.drop_database_statement(conn, name=name))
 

@@ -1,18 +1,19 @@
-"""One error shape for every failure: {"detail": str, "status": int, "errors"?: {field: [msg]}}."""
+"""One error shape for every failure: {"detail": str, "status": int, "errors"?: {field: [msg]}}.
+
+The body, and the mapping of failures to it: HTTP exceptions by their status, database errors
+by class (a unique violation is a 409, an unusable database a 503 with Retry-After, ...).
+"""
 
 import logging
 
-import marshmallow as ma
 import psycopg
-from flask import current_app, jsonify, request
-from flask_smorest import Api
-from flask_smorest.utils import prepare_response
+from flask import jsonify
 from psycopg import errors as pg_errors
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from service import db
-from service.openapi import ServiceMarshmallowPlugin
+from service.config import settings
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +39,6 @@ DEFAULT_DETAILS = {
     500: "Internal server error",
     503: "The database is unavailable; try again shortly",
 }
-
-
-class ErrorSchema(ma.Schema):
-    detail = ma.fields.String(required=True, metadata={"description": "One sentence for a person"})
-    status = ma.fields.Integer(required=True)
-    errors = ma.fields.Dict(
-        keys=ma.fields.String(),
-        values=ma.fields.List(ma.fields.String()),
-        metadata={"description": "Problems per field"},
-    )
 
 
 class ApiError(HTTPException):
@@ -110,86 +101,30 @@ def error_response(status, detail=None, errors=None, headers=None):
 
 
 def retry_after_header():
-    return {"Retry-After": str(current_app.config["SERVICE_CONFIG"].RETRY_AFTER_SECONDS)}
+    return {"Retry-After": str(settings().RETRY_AFTER_SECONDS)}
 
 
-def _header(description):
-    return {"description": description, "required": True, "schema": {"type": "string"}}
-
-
-RETRY_AFTER = {"Retry-After": _header("Seconds to wait before trying again")}
-
-# The OpenAPI response components errors are documented with: status → (name, description, headers).
-# Views refer to them by name, e.g. @blp.alt_response(409, response="CONFLICT").
-ERROR_RESPONSES = {
-    400: ("BAD_REQUEST", "The body is not valid JSON or not a JSON object, or the request was refused", None),
-    401: (
-        "UNAUTHORIZED",
-        "Missing, invalid, expired or revoked token (or wrong credentials at login)",
-        {"WWW-Authenticate": _header("Always `Bearer`")},
-    ),
-    403: ("FORBIDDEN", "Authenticated, but not allowed (e.g. admins only)", None),
-    404: ("NOT_FOUND", "No such resource, or one the caller may not see", None),
-    409: ("CONFLICT", "Conflicts with existing data (e.g. a username, email or title already taken)", None),
-    413: ("PAYLOAD_TOO_LARGE", "The request body is larger than the service accepts", None),
-    415: ("UNSUPPORTED_MEDIA_TYPE", "The body is not sent as application/json", None),
-    422: ("UNPROCESSABLE_ENTITY", "Validation failed; `errors` names each field's problems", None),
-    429: ("TOO_MANY_REQUESTS", "Too many failed attempts; wait `Retry-After` seconds", RETRY_AFTER),
-    503: (
-        "SERVICE_UNAVAILABLE",
-        "The database is unavailable; retry after `Retry-After` seconds",
-        RETRY_AFTER,
-    ),
-}
-
-
-class ServiceApi(Api):
-    """flask-smorest's Api with our error body for every HTTP exception."""
-
-    ERROR_SCHEMA = ErrorSchema
-
-    def _init_spec(self, *, marshmallow_plugin=None, **kwargs):
-        super()._init_spec(marshmallow_plugin=marshmallow_plugin or ServiceMarshmallowPlugin(), **kwargs)
-
-    def _register_responses(self):
-        """flask-smorest's response components, with ours (error body, headers) for the errors we give."""
-        super()._register_responses()
-        named = {name: (description, headers) for name, description, headers in ERROR_RESPONSES.values()}
-        named["DEFAULT_ERROR"] = ("Any other error, in the same shape", None)
-        for name, (description, headers) in named.items():
-            response = {"description": description, "schema": self.ERROR_SCHEMA}
-            if headers:
-                response["headers"] = headers
-            prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
-            self.spec.components.response(name, response, lazy=True)
-
-    def handle_http_exception(self, error):
-        headers = {}
-        if hasattr(error, "get_headers"):
-            headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-        if isinstance(error, ApiError):
-            headers.update(error.extra_headers)
-            return error_response(error.code, error.detail, error.errors, headers)
-        data = getattr(error, "data", None) or {}
-        headers.update(data.get("headers") or {})
-        errors = None
-        detail = data.get("message")
-        if "messages" in data:
-            errors = _flatten(data["messages"])
-            detail = _summary(errors) if errors else None
-        elif error.code in (401,):
-            headers.setdefault("WWW-Authenticate", "Bearer")
-        return error_response(error.code or 500, detail, errors, headers)
+def http_exception_response(error):
+    """Any HTTP exception (ours, werkzeug's, webargs' validation errors) in the one error body."""
+    headers = {}
+    if hasattr(error, "get_headers"):
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    if isinstance(error, ApiError):
+        headers.update(error.extra_headers)
+        return error_response(error.code, error.detail, error.errors, headers)
+    data = getattr(error, "data", None) or {}
+    headers.update(data.get("headers") or {})
+    errors = None
+    detail = data.get("message")
+    if "messages" in data:
+        errors = _flatten(data["messages"])
+        detail = _summary(errors) if errors else None
+    elif error.code in (401,):
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    return error_response(error.code or 500, detail, errors, headers)
 
 
 def register_error_handlers(app):
-    @app.before_request
-    def refuse_oversized_bodies():
-        """413 from the declared length, also on routes that never read their body."""
-        limit = app.config.get("MAX_CONTENT_LENGTH")
-        if limit is not None and (request.content_length or 0) > limit:
-            abort(413, f"Request body is too large (at most {limit} bytes)")
-
     @app.errorhandler(psycopg.errors.UniqueViolation)
     def unique_violation(exc):
         name = getattr(exc.diag, "constraint_name", None)

@@ -11,16 +11,20 @@ import time
 
 from flask import current_app
 
-from service import db, throttle
+from service import throttle
+from service.config import settings
+from service.db import queries
 
 _lock = threading.Lock()
 
 
-def delete_expired_sessions(conn, batch_size, max_batches):
-    """Delete expired sessions, batch by batch; returns (deleted, more_may_remain)."""
+def delete_expired_sessions(batch_size, max_batches=None):
+    """Delete expired sessions batch by batch (at most max_batches); returns (deleted, more_may_remain)."""
     total = 0
-    for _ in range(max_batches):
-        deleted = db.queries().delete_expired_sessions(conn, batch_size=batch_size)
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        batches += 1
+        deleted = queries.sessions.delete_expired_sessions(batch_size=batch_size)
         total += deleted
         if deleted < batch_size:
             return total, False
@@ -29,17 +33,14 @@ def delete_expired_sessions(conn, batch_size, max_batches):
 
 def clean_up_after_login():
     """One small batch of expired sessions and stale login counters, if this worker is due."""
-    config = current_app.config["SERVICE_CONFIG"]
+    config = settings()
     now = time.monotonic()
     with _lock:  # the app object lives in one worker process: this is per worker
         if now < current_app.extensions.get("next_session_cleanup", 0.0):
             return
         current_app.extensions["next_session_cleanup"] = now + config.SESSION_CLEANUP_INTERVAL_SECONDS
-    conn = db.connection()
-    q = db.queries()
-    q.delete_expired_sessions(conn, batch_size=config.SESSION_CLEANUP_BATCH_SIZE)
-    q.delete_stale_login_counters(
-        conn,
+    queries.sessions.delete_expired_sessions(batch_size=config.SESSION_CLEANUP_BATCH_SIZE)
+    queries.throttle.delete_stale_login_counters(
         forget_after_seconds=throttle.forget_after_seconds(config),
         batch_size=config.SESSION_CLEANUP_BATCH_SIZE,
     )

@@ -2,19 +2,29 @@
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
+
+from service.errors import abort
 
 log = logging.getLogger(__name__)
 
 
 class ServiceFlask(Flask):
-    """Flask, with two answers made consistent with the rest of the API.
+    """Flask, with three answers made consistent with the rest of the API.
 
+    - A body over MAX_CONTENT_LENGTH is a 413 from its declared length, before any view runs,
+      also on routes that never read their body.
     - OPTIONS (not only a CORS preflight) answers in JSON too: clients call response.json() on
       every answer, so it gets {"allow": [...]} besides the Allow header.
     - A teardown function that fails is logged, not raised: the response is already made, and an
       exception escaping the app would reach the client as the WSGI server's own HTML 500.
     """
+
+    def preprocess_request(self):
+        limit = self.config.get("MAX_CONTENT_LENGTH")
+        if limit is not None and (request.content_length or 0) > limit:
+            abort(413, f"Request body is too large (at most {limit} bytes)")
+        return super().preprocess_request()
 
     def make_default_options_response(self):
         default = super().make_default_options_response()

@@ -10,21 +10,20 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from service import db
-from service.api import Blueprint, error_responses
+from service.config import settings
+from service.db import queries
 from service.errors import abort, unauthorized
 from service.hashing import check_password_hash, generate_password_hash
 
 TOKEN_SALT = "urtraining.access-token"  # noqa: S105 - a purpose label, not a secret
 LAST_SEEN_RESOLUTION_SECONDS = 60
-BEARER_SECURITY = [{"bearerAuth": []}]
 
 
 def _serializer():
-    config = current_app.config["SERVICE_CONFIG"]
+    config = settings()
     keys = [*config.PREVIOUS_SECRET_KEYS, config.SECRET_KEY]  # signs with the last, verifies with all
     return URLSafeTimedSerializer(keys, salt=TOKEN_SALT, signer_kwargs={"digest_method": hashlib.sha256})
 
@@ -41,7 +40,7 @@ def issue_token():
 
 def token_secret(token):
     """The secret inside a token whose signature and age are valid, else None."""
-    max_age = current_app.config["SERVICE_CONFIG"].ACCESS_TOKEN_EXPIRE_MINUTES * 60
+    max_age = settings().ACCESS_TOKEN_EXPIRE_MINUTES * 60
     try:
         secret = _serializer().loads(token, max_age=max_age)
     except BadSignature:  # includes SignatureExpired
@@ -55,12 +54,11 @@ def open_session(user_id, authenticated_at=None):
     A refreshed session keeps the authenticated_at of the sign-in it descends from, and no
     session outlives authenticated_at + SESSION_ABSOLUTE_LIFETIME_HOURS.
     """
-    config = current_app.config["SERVICE_CONFIG"]
+    config = settings()
     token, token_hash = issue_token()
     now = datetime.now(UTC)
     authenticated_at = authenticated_at or now
-    session = db.queries().insert_session(
-        db.connection(),
+    session = queries.sessions.insert_session(
         user_id=user_id,
         token_hash=token_hash,
         expires_at=min(
@@ -87,7 +85,7 @@ def token_response(token, session, user):
 
 def absolute_session_deadline(authenticated_at):
     """When a session descending from a sign-in at authenticated_at must end, refreshed or not."""
-    hours = current_app.config["SERVICE_CONFIG"].SESSION_ABSOLUTE_LIFETIME_HOURS
+    hours = settings().SESSION_ABSOLUTE_LIFETIME_HOURS
     return authenticated_at + timedelta(hours=hours)
 
 
@@ -107,8 +105,7 @@ def authenticate():
     secret = token_secret(token)
     if secret is None:
         unauthorized("Could not validate credentials")
-    row = db.queries().authenticate_session(
-        db.connection(),
+    row = queries.sessions.authenticate_session(
         token_hash=hash_secret(secret),
         touch_after_seconds=LAST_SEEN_RESOLUTION_SECONDS,
     )
@@ -132,8 +129,9 @@ def _protected(view, admin):
             abort(403, "Admin privileges required")
         return view(*args, **kwargs)
 
-    documented = error_responses(401, 403) if admin else error_responses(401)
-    return Blueprint.doc(security=BEARER_SECURITY)(documented(wrapper))
+    # Read by service.api's Blueprint, which documents the bearer token and the 401/403 answers.
+    wrapper.requires_sign_in = "admin" if admin else "user"
+    return wrapper
 
 
 def login_required(view):
@@ -157,12 +155,12 @@ _dummy_hashes = {}
 
 
 def hash_password(password):
-    return generate_password_hash(password, method=current_app.config["SERVICE_CONFIG"].PASSWORD_HASH_METHOD)
+    return generate_password_hash(password, method=settings().PASSWORD_HASH_METHOD)
 
 
 def verify_password(stored_hash, password):
     """Check a password; with no stored hash (unknown user) spend the same time and fail."""
-    method = current_app.config["SERVICE_CONFIG"].PASSWORD_HASH_METHOD
+    method = settings().PASSWORD_HASH_METHOD
     if stored_hash is None:
         if method not in _dummy_hashes:
             _dummy_hashes[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
@@ -173,5 +171,5 @@ def verify_password(stored_hash, password):
 
 def needs_rehash(stored_hash):
     """True when a hash was made with other parameters than the configured ones."""
-    method = current_app.config["SERVICE_CONFIG"].PASSWORD_HASH_METHOD
+    method = settings().PASSWORD_HASH_METHOD
     return stored_hash.split("$", 1)[0] != method

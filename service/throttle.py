@@ -13,9 +13,10 @@ always end by themselves, and failures are forgotten after LOGIN_FAILURE_WINDOW_
 import hashlib
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import request
 
-from service import db
+from service.config import settings
+from service.db import queries
 from service.errors import abort
 
 
@@ -27,7 +28,7 @@ class LoginAttempt:
 
 
 def _config():
-    return current_app.config["SERVICE_CONFIG"]
+    return settings()
 
 
 def account_subject(login_name, user):
@@ -48,8 +49,7 @@ def check_login(login_name, user):
     config = _config()
     attempt_account = account_subject(login_name, user)
     attempt_address = address_subject()
-    lockout = db.queries().get_login_lockout(
-        db.connection(),
+    lockout = queries.throttle.get_login_lockout(
         account_subject=attempt_account,
         address_subject=attempt_address,
         account_allowance=config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
@@ -68,8 +68,7 @@ def check_login(login_name, user):
 
 
 def record_failure(attempt):
-    db.queries().record_login_failure(
-        db.connection(),
+    queries.throttle.record_login_failure(
         account_subject=attempt.account,
         address_subject=attempt.address,
         window_seconds=_config().LOGIN_FAILURE_WINDOW_SECONDS,
@@ -79,7 +78,7 @@ def record_failure(attempt):
 def record_success(attempt):
     """A successful sign-in forgets the account's failures (not the address's)."""
     if attempt.earlier_failures:
-        db.queries().reset_account_login_failures(db.connection(), account_subject=attempt.account)
+        queries.throttle.reset_account_login_failures(account_subject=attempt.account)
 
 
 def forget_after_seconds(config):

@@ -1,7 +1,7 @@
 -- Queries of the admin console (/admin). Output columns never include hashed_password.
 -- Each query is named for one job, so a slow one can be reworked without touching the others.
 
--- name: admin-get-stats()^
+-- name: get_stats()^
 -- Account and questionnaire counts for the dashboard (one pass over users).
 SELECT
     count(*) AS total_users,
@@ -10,12 +10,12 @@ SELECT
     count(*) FILTER (WHERE u.created_at >= now() - INTERVAL '7 days') AS last_week_signups
 FROM users AS u;
 
--- name: admin-count-users()$
+-- name: count_users()$
 -- How many accounts exist (the total of the paged user list): exact, kept up to date by the
 -- triggers of migration 0004, so it costs one row read instead of counting every account.
 SELECT total FROM user_count;
 
--- name: admin-list-users-page(page_size, skip)
+-- name: list_users_page(page_size, skip)
 -- One page of accounts in id order, with whether each has a training profile.
 -- The page's ids are found first by skipping along the primary key alone (an index-only scan:
 -- no row of a skipped account is read); then only the page's rows are read and joined to their
@@ -41,7 +41,7 @@ INNER JOIN users AS u ON p.id = u.id
 LEFT JOIN training_profiles AS tp ON u.id = tp.user_id
 ORDER BY u.id;
 
--- name: admin-export-users-basic()
+-- name: export_users_basic()
 -- Every account without its questionnaire, in id order.
 SELECT
     id,
@@ -55,7 +55,7 @@ SELECT
 FROM users
 ORDER BY id;
 
--- name: admin-export-users-full()
+-- name: export_users_full()
 -- Every account with its training profile columns (NULL when there is none), in id order.
 SELECT
     u.id,
@@ -92,7 +92,7 @@ FROM users AS u
 LEFT JOIN training_profiles AS tp ON u.id = tp.user_id
 ORDER BY u.id;
 
--- name: admin-list-recent-activity(page_size)
+-- name: list_recent_activity(page_size)
 -- The newest registrations, questionnaires and questionnaire updates, newest first.
 -- Each branch reads at most page_size rows through an index (users.created_at,
 -- training_profiles.id, which grows with creation time, and training_profiles.updated_at).
@@ -143,7 +143,7 @@ FROM (
 ORDER BY a.happened_at DESC
 LIMIT :page_size;
 
--- name: admin-revoke-user-sessions(user_id)^
+-- name: revoke_user_sessions(user_id)^
 -- End every session of a user; says whether the user exists and how many sessions ended.
 WITH revoked AS (
     DELETE FROM active_sessions

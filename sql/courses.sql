@@ -1,12 +1,12 @@
 -- Queries on the course catalogue (courses).
 
--- name: insert-course-if-absent(title, description, duration_minutes, difficulty_level, category)!
+-- name: insert_course_if_absent(title, description, duration_minutes, difficulty_level, category)!
 -- Add a sample course unless an active course already has its title.
 INSERT INTO courses (title, description, duration_minutes, difficulty_level, category)
 VALUES (:title, :description, :duration_minutes, :difficulty_level, :category)
 ON CONFLICT (lower(title)) WHERE is_active DO NOTHING;
 
--- name: list-courses(include_inactive, category, difficulty_level, q, after_id, page_size)
+-- name: list_courses(include_inactive, category, difficulty_level, q, after_id, page_size)
 -- A page of courses in id order (keyset: ids greater than after_id), active ones unless
 -- include_inactive; q matches a substring of the title or description, case-insensitively
 -- (strpos, not LIKE: the text a client sends is never a pattern).
@@ -36,7 +36,7 @@ WHERE
 ORDER BY id
 LIMIT :page_size;
 
--- name: get-course-by-id(id)^
+-- name: get_course_by_id(id)^
 -- One course, active or not.
 SELECT
     id,
@@ -53,7 +53,7 @@ SELECT
 FROM courses
 WHERE id = :id;
 
--- name: insert-course(title, description, duration_minutes, difficulty_level, category, video_url, thumbnail_url, is_active)^
+-- name: insert_course(title, description, duration_minutes, difficulty_level, category, video_url, thumbnail_url, is_active)^
 -- Add a course; an active course with the same title (any case) raises a unique violation.
 INSERT INTO courses (
     title, description, duration_minutes, difficulty_level, category, video_url, thumbnail_url, is_active
@@ -74,7 +74,7 @@ RETURNING
     created_at,
     updated_at;
 
--- name: update-course(id, title, description, duration_minutes, difficulty_level, category, video_url, thumbnail_url, is_active, fields_sent)^
+-- name: update_course(id, title, description, duration_minutes, difficulty_level, category, video_url, thumbnail_url, is_active, fields_sent)^
 -- Change only the fields named in fields_sent (a text array); a field sent as NULL is cleared.
 -- No row when the course does not exist.
 UPDATE courses
@@ -105,26 +105,26 @@ RETURNING
     created_at,
     updated_at;
 
--- name: lock-course(id)$
+-- name: lock_course(id)$
 -- Lock one course against enrolments until the transaction ends; no row when it does not exist.
 SELECT id
 FROM courses
 WHERE id = :id
 FOR UPDATE;
 
--- name: course-has-enrolments(id)$
+-- name: course_has_enrolments(id)$
 -- Whether anyone is (or was) enrolled in a course: progress rows reference it.
 SELECT exists(
     SELECT 1 FROM user_course_progress
     WHERE course_id = :id
 ) AS enrolled;
 
--- name: delete-course(id)!
+-- name: delete_course(id)!
 -- Erase a course that has no enrolments (the foreign key refuses one that has).
 DELETE FROM courses
 WHERE id = :id;
 
--- name: deactivate-course(id)!
+-- name: deactivate_course(id)!
 -- Retire a course that has enrolments: it leaves the catalogue, its progress rows stay.
 UPDATE courses
 SET is_active = false

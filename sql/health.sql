@@ -1,5 +1,5 @@
 -- Service health checks.
 
--- name: ping-database()$
+-- name: ping_database()$
 -- A trivial query: succeeds when the database answers.
 SELECT 1 AS ok;

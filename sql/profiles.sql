@@ -1,6 +1,6 @@
 -- Queries on training questionnaires (training_profiles), one per user.
 
--- name: upsert-training-profile(user_id, gender, age, height_cm, weight_kg, training_goals, training_level, frequency_last_3_months, training_location, location_details, session_duration, joint_back_problems, chronic_conditions, health_details, strength_training, cardio, hiit, yoga_pilates, functional_training, stretching, fields_sent)$
+-- name: upsert_training_profile(user_id, gender, age, height_cm, weight_kg, training_goals, training_level, frequency_last_3_months, training_location, location_details, session_duration, joint_back_problems, chronic_conditions, health_details, strength_training, cardio, hiit, yoga_pilates, functional_training, stretching, fields_sent)$
 -- Create a user's profile, or change only the fields named in fields_sent (a text array);
 -- a field that was sent as NULL is cleared, a field that was not sent keeps its value.
 INSERT INTO training_profiles AS tp (
@@ -65,7 +65,7 @@ ON CONFLICT (user_id) DO UPDATE
         stretching = CASE WHEN 'stretching' = any(:fields_sent) THEN excluded.stretching ELSE tp.stretching END
 RETURNING id;
 
--- name: get-training-profile(user_id)^
+-- name: get_training_profile(user_id)^
 -- One user's questionnaire, columns named as nest_profile expects; no row when there is none.
 SELECT
     id AS profile_id,

@@ -2,7 +2,7 @@
 -- (user, course). Each returns the Progress shape: the course summary is built as JSON here,
 -- so a list costs one query whatever its length.
 
--- name: enroll-in-course(user_id, course_id)^
+-- name: enroll_in_course(user_id, course_id)^
 -- Enrol a user in an active course; no row when the course is missing or inactive, or when
 -- the user is already enrolled (ON CONFLICT: concurrent enrolments still leave one row).
 -- FOR KEY SHARE waits for a concurrent delete or deactivation of the course, then sees it.
@@ -45,7 +45,7 @@ SELECT
 FROM enrolled AS e
 INNER JOIN course AS c ON e.course_id = c.id;
 
--- name: get-progress(user_id, course_id)^
+-- name: get_progress(user_id, course_id)^
 -- One user's progress in one course, with the course summary; no row when not enrolled.
 SELECT
     p.id,
@@ -65,7 +65,7 @@ FROM user_course_progress AS p
 INNER JOIN courses AS c ON p.course_id = c.id
 WHERE p.user_id = :user_id AND p.course_id = :course_id;
 
--- name: update-progress(user_id, course_id, progress_percentage)^
+-- name: update_progress(user_id, course_id, progress_percentage)^
 -- Record how far a user is through a course; completed_at is set the first time it reaches
 -- 100 and then kept. No row when the user is not enrolled.
 UPDATE user_course_progress AS p
@@ -91,13 +91,13 @@ RETURNING
     p.completed_at,
     p.updated_at;
 
--- name: delete-enrolment(user_id, course_id)$
+-- name: delete_enrolment(user_id, course_id)$
 -- Drop a user's enrolment (and its progress); no row when the user was not enrolled.
 DELETE FROM user_course_progress
 WHERE user_id = :user_id AND course_id = :course_id
 RETURNING id;
 
--- name: list-user-progress(user_id, after_id, page_size)
+-- name: list_user_progress(user_id, after_id, page_size)
 -- A page of one user's enrolments in enrolment order (keyset: ids greater than after_id),
 -- each with its course summary, in one query (retired courses included).
 SELECT

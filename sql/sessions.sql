@@ -1,13 +1,13 @@
 -- Queries on signed-in sessions (active_sessions). A session is found by the SHA-256
 -- of its token's secret; the token itself is never stored.
 
--- name: insert-session(user_id, token_hash, expires_at, authenticated_at, user_agent, ip_address)^
+-- name: insert_session(user_id, token_hash, expires_at, authenticated_at, user_agent, ip_address)^
 -- Open a session for a user who just signed in (or refreshed).
 INSERT INTO active_sessions (user_id, token_hash, expires_at, authenticated_at, user_agent, ip_address)
 VALUES (:user_id, :token_hash, :expires_at, :authenticated_at, :user_agent, :ip_address)
 RETURNING id, expires_at;
 
--- name: authenticate-session(token_hash, touch_after_seconds)^
+-- name: authenticate_session(token_hash, touch_after_seconds)^
 -- The unexpired session and active user behind a token, in one round trip.
 -- last_seen_at is refreshed at most once per touch_after_seconds, so most checks write nothing.
 WITH session AS (
@@ -44,13 +44,13 @@ FROM session AS s
 INNER JOIN users AS u ON s.user_id = u.id
 WHERE u.is_active;
 
--- name: revoke-session(id)$
+-- name: revoke_session(id)$
 -- End one session (logout).
 DELETE FROM active_sessions
 WHERE id = :id
 RETURNING id;
 
--- name: revoke-user-sessions(user_id)$
+-- name: revoke_user_sessions(user_id)$
 -- End every session of a user; returns how many were ended.
 WITH revoked AS (
     DELETE FROM active_sessions
@@ -60,7 +60,7 @@ WITH revoked AS (
 
 SELECT count(*) AS revoked FROM revoked;
 
--- name: delete-expired-sessions(batch_size)$
+-- name: delete_expired_sessions(batch_size)$
 -- Delete at most batch_size expired sessions (bounded, index-driven); returns how many.
 -- The ids go to the DELETE as an array, so it finds them by primary key: a join with the
 -- CTE was planned as a hash join over a sequential scan of the whole table.
@@ -81,7 +81,7 @@ deleted AS (
 
 SELECT count(*) AS deleted FROM deleted;
 
--- name: revoke-other-user-sessions(user_id, keep_session_id)$
+-- name: revoke_other_user_sessions(user_id, keep_session_id)$
 -- End every session of a user except one (the caller's, after a password change).
 WITH revoked AS (
     DELETE FROM active_sessions
@@ -91,7 +91,7 @@ WITH revoked AS (
 
 SELECT count(*) AS revoked FROM revoked;
 
--- name: list-user-sessions(user_id, before_id, page_size)
+-- name: list_user_sessions(user_id, before_id, page_size)
 -- A page of a user's unexpired sessions, newest first (keyset: ids below before_id when given).
 SELECT
     id,
@@ -108,13 +108,13 @@ WHERE
 ORDER BY id DESC
 LIMIT :page_size;
 
--- name: revoke-own-session(id, user_id)$
+-- name: revoke_own_session(id, user_id)$
 -- End one session if it belongs to this user; returns its id, or nothing when it does not.
 DELETE FROM active_sessions
 WHERE id = :id AND user_id = :user_id
 RETURNING id;
 
--- name: count-active-user-sessions(user_id)$
+-- name: count_active_user_sessions(user_id)$
 -- How many unexpired sessions a user has.
 SELECT count(*) AS active_sessions_count
 FROM active_sessions

@@ -2,7 +2,7 @@
 -- "login:<sha256 of the name>" for a sign-in name that matches no account) or a client
 -- address. A lock is derived from the counters when a sign-in is checked, never stored.
 
--- name: get-login-lockout(account_subject, address_subject, account_allowance, address_allowance, lockout_seconds, max_lockout_seconds)^
+-- name: get_login_lockout(account_subject, address_subject, account_allowance, address_allowance, lockout_seconds, max_lockout_seconds)^
 -- Seconds until sign-ins for this account or from this address are accepted again (0: now),
 -- and the account's failure count. A subject whose failures reach its allowance is locked for
 -- lockout_seconds after its last failure, doubled by each further failure, at most max_lockout_seconds.
@@ -36,7 +36,7 @@ SELECT
     coalesce(max(l.failures) FILTER (WHERE l.scope = 'account'), 0) AS account_failures
 FROM locks AS l;
 
--- name: record-login-failure(account_subject, address_subject, window_seconds)!
+-- name: record_login_failure(account_subject, address_subject, window_seconds)!
 -- Count one failed sign-in for the account and for the address. A count whose last failure
 -- is older than window_seconds is forgotten: it starts again at one.
 INSERT INTO login_throttle AS t (scope, subject, failures, last_failure_at)
@@ -49,12 +49,12 @@ ON CONFLICT (scope, subject) DO UPDATE
         END,
         last_failure_at = now();
 
--- name: reset-account-login-failures(account_subject)!
+-- name: reset_account_login_failures(account_subject)!
 -- Forget an account's failed sign-ins (after a successful one). The address count stays.
 DELETE FROM login_throttle
 WHERE scope = 'account' AND subject = :account_subject;
 
--- name: delete-stale-login-counters(forget_after_seconds, batch_size)$
+-- name: delete_stale_login_counters(forget_after_seconds, batch_size)$
 -- Delete at most batch_size counters whose last failure is older than forget_after_seconds.
 WITH stale AS (
     SELECT

@@ -1,7 +1,7 @@
 -- Queries on user accounts. Output columns never include hashed_password
 -- except in get-login-candidate, which the sign-in code needs to verify a password.
 
--- name: get-user-by-id(id)^
+-- name: get_user_by_id(id)^
 -- One user with their training profile columns (profile columns are NULL when there is none).
 SELECT
     u.id,
@@ -38,7 +38,7 @@ FROM users AS u
 LEFT JOIN training_profiles AS tp ON u.id = tp.user_id
 WHERE u.id = :id;
 
--- name: get-login-candidate(login)^
+-- name: get_login_candidate(login)^
 -- The account a sign-in name refers to: its username or its email, case-insensitively.
 SELECT
     id,
@@ -53,13 +53,13 @@ WHERE lower(username) = lower(:login) OR email = lower(:login)
 ORDER BY lower(username) = lower(:login) DESC
 LIMIT 1;
 
--- name: insert-user(username, email, hashed_password, full_name, is_admin, is_active)^
+-- name: insert_user(username, email, hashed_password, full_name, is_admin, is_active)^
 -- Create an account; a duplicate username or email raises a unique violation.
 INSERT INTO users (username, email, hashed_password, full_name, is_admin, is_active)
 VALUES (:username, lower(:email), :hashed_password, :full_name, :is_admin, :is_active)
 RETURNING id;
 
--- name: update-user(id, full_name, email, is_active, is_admin)^
+-- name: update_user(id, full_name, email, is_active, is_admin)^
 -- Change an account's editable fields; a NULL argument keeps the stored value.
 UPDATE users
 SET
@@ -70,25 +70,25 @@ SET
 WHERE id = :id
 RETURNING id;
 
--- name: update-password-hash(id, hashed_password)!
+-- name: update_password_hash(id, hashed_password)!
 -- Store a new password hash (a changed password or an upgraded hash).
 UPDATE users
 SET hashed_password = :hashed_password
 WHERE id = :id;
 
--- name: get-password-hash(id)$
+-- name: get_password_hash(id)$
 -- The stored password hash of one account, to check a current password.
 SELECT hashed_password
 FROM users
 WHERE id = :id;
 
--- name: delete-user(id)$
+-- name: delete_user(id)$
 -- Delete an account; its profile, sessions and progress go with it (ON DELETE CASCADE).
 DELETE FROM users
 WHERE id = :id
 RETURNING id;
 
--- name: list-users(q, is_active, is_admin, after_id, page_size)
+-- name: list_users(q, is_active, is_admin, after_id, page_size)
 -- A page of users in id order (keyset: ids greater than after_id), optionally filtered.
 -- q matches a substring of username, email or full name, case-insensitively
 -- (strpos, not LIKE: the text a client sends is never a pattern).
@@ -138,7 +138,7 @@ WHERE
 ORDER BY u.id
 LIMIT :page_size;
 
--- name: username-and-email-taken(username, email)^
+-- name: username_and_email_taken(username, email)^
 -- Whether a username and an email are already in use (NULL arguments give false).
 SELECT
     exists(
@@ -150,7 +150,7 @@ SELECT
         WHERE email = lower(:email)
     ) AS email_taken;
 
--- name: insert-user-if-absent(username, email, hashed_password, full_name, is_admin)$
+-- name: insert_user_if_absent(username, email, hashed_password, full_name, is_admin)$
 -- Create a sample account unless its username or email is taken; returns its id either way.
 WITH inserted AS (
     INSERT INTO users (username, email, hashed_password, full_name, is_admin)
@@ -165,14 +165,14 @@ SELECT id FROM users
 WHERE lower(username) = lower(:username)
 LIMIT 1;
 
--- name: user-exists(id)$
+-- name: user_exists(id)$
 -- Whether an account with this id exists.
 SELECT exists(
     SELECT 1 FROM users
     WHERE id = :id
 ) AS found;
 
--- name: email-taken-by-another(email, user_id)$
+-- name: email_taken_by_another(email, user_id)$
 -- Whether another account than user_id already uses this email.
 SELECT exists(
     SELECT 1 FROM users

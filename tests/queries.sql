@@ -1,15 +1,15 @@
 -- Test-only queries: arranging and checking database state from the tests.
 
--- name: empty-all-tables()!
+-- name: empty_all_tables()!
 -- Start a test from empty tables (CASCADE reaches every table that references these).
 TRUNCATE users, courses, login_throttle RESTART IDENTITY CASCADE;
 
--- name: make-admin(id)!
+-- name: make_admin(id)!
 -- Promote an account to admin.
 UPDATE users SET is_admin = true
 WHERE id = :id;
 
--- name: get-user-row(username)^
+-- name: get_user_row(username)^
 -- The stored account of a username (any case), hash excluded.
 SELECT
     id,
@@ -21,15 +21,15 @@ SELECT
 FROM users
 WHERE lower(username) = lower(:username);
 
--- name: count-users()$
+-- name: count_users()$
 -- How many accounts exist.
 SELECT count(*) AS n FROM users;
 
--- name: count-courses()$
+-- name: count_courses()$
 -- How many courses exist.
 SELECT count(*) AS n FROM courses;
 
--- name: list-course-rows()
+-- name: list_course_rows()
 -- Every course's sample-relevant columns, in title order.
 SELECT
     title,
@@ -40,23 +40,23 @@ SELECT
 FROM courses
 ORDER BY title;
 
--- name: count-user-sessions(user_id)$
+-- name: count_user_sessions(user_id)$
 -- How many sessions a user has (expired or not).
 SELECT count(*) AS n FROM active_sessions
 WHERE user_id = :user_id;
 
--- name: count-user-profiles(user_id)$
+-- name: count_user_profiles(user_id)$
 -- How many training profiles a user has.
 SELECT count(*) AS n FROM training_profiles
 WHERE user_id = :user_id;
 
--- name: list-user-token-hashes(user_id)
+-- name: list_user_token_hashes(user_id)
 -- The stored token hashes of a user's sessions.
 SELECT token_hash FROM active_sessions
 WHERE user_id = :user_id
 ORDER BY id;
 
--- name: count-rows-containing(needle)$
+-- name: count_rows_containing(needle)$
 -- How many rows of the service's tables contain a text anywhere (as their text form).
 SELECT (
     (
@@ -77,7 +77,7 @@ SELECT (
     )
 ) AS n;
 
--- name: expire-user-sessions(user_id)!
+-- name: expire_user_sessions(user_id)!
 -- Make every session of a user expired (created two hours ago, expired one hour ago).
 UPDATE active_sessions
 SET
@@ -86,23 +86,23 @@ SET
     expires_at = now() - INTERVAL '1 hour'
 WHERE user_id = :user_id;
 
--- name: set-user-active(id, is_active)!
+-- name: set_user_active(id, is_active)!
 -- Activate or deactivate an account behind the API's back.
 UPDATE users SET is_active = :is_active
 WHERE id = :id;
 
--- name: table-exists(name)$
+-- name: table_exists(name)$
 -- Whether a table of this name exists in the current search path.
 SELECT to_regclass(:name) IS NOT NULL AS found;
 
--- name: list-public-tables()
+-- name: list_public_tables()
 -- The tables of the public schema, by name.
 SELECT table_name
 FROM information_schema.tables
 WHERE table_schema = 'public'
 ORDER BY table_name;
 
--- name: list-schema-columns()
+-- name: list_schema_columns()
 -- Every column of the public schema with its type, default and nullability (a schema fingerprint).
 SELECT
     table_name,
@@ -114,20 +114,20 @@ FROM information_schema.columns
 WHERE table_schema = 'public'
 ORDER BY table_name, ordinal_position;
 
--- name: list-applied-migrations()
+-- name: list_applied_migrations()
 -- The migrations yoyo recorded as applied.
 SELECT migration_id FROM _yoyo_migration
 ORDER BY migration_id;
 
 -- --- issue 3: training profiles, courses and progress ----------------------------------------
 
--- name: insert-test-course(title, category, is_active)$
+-- name: insert_test_course(title, category, is_active)$
 -- Add a course to arrange a test; returns its id.
 INSERT INTO courses (title, description, duration_minutes, difficulty_level, category, is_active)
 VALUES (:title, 'A course for a test.', 30, 'beginner', :category, :is_active)
 RETURNING id;
 
--- name: get-course-row(id)^
+-- name: get_course_row(id)^
 -- The stored course, as a DBA would see it.
 SELECT
     id,
@@ -142,7 +142,7 @@ SELECT
 FROM courses
 WHERE id = :id;
 
--- name: get-progress-row(user_id, course_id)^
+-- name: get_progress_row(user_id, course_id)^
 -- The stored progress of one user in one course.
 SELECT
     progress_percentage,
@@ -151,12 +151,12 @@ SELECT
 FROM user_course_progress
 WHERE user_id = :user_id AND course_id = :course_id;
 
--- name: count-course-enrolments(course_id)$
+-- name: count_course_enrolments(course_id)$
 -- How many progress rows reference a course.
 SELECT count(*) AS n FROM user_course_progress
 WHERE course_id = :course_id;
 
--- name: count-rows-owned-by(user_id)^
+-- name: count_rows_owned_by(user_id)^
 -- How many profile, session and progress rows a user id still owns.
 SELECT
     (
@@ -172,7 +172,7 @@ SELECT
         WHERE user_id = :user_id
     ) AS progress;
 
--- name: get-profile-row(user_id)^
+-- name: get_profile_row(user_id)^
 -- The stored questionnaire of a user (flat columns, as a DBA sees them).
 SELECT
     gender,
@@ -187,62 +187,62 @@ SELECT
 FROM training_profiles
 WHERE user_id = :user_id;
 
--- name: dba-set-profile-age(user_id, age)!
+-- name: dba_set_profile_age(user_id, age)!
 -- A DBA editing a questionnaire by hand: the age.
 UPDATE training_profiles SET age = :age
 WHERE user_id = :user_id;
 
--- name: dba-set-profile-height(user_id, height_cm)!
+-- name: dba_set_profile_height(user_id, height_cm)!
 -- A DBA editing a questionnaire by hand: the height.
 UPDATE training_profiles SET height_cm = :height_cm
 WHERE user_id = :user_id;
 
--- name: dba-set-profile-weight(user_id, weight_kg)!
+-- name: dba_set_profile_weight(user_id, weight_kg)!
 -- A DBA editing a questionnaire by hand: the weight.
 UPDATE training_profiles SET weight_kg = :weight_kg
 WHERE user_id = :user_id;
 
--- name: dba-set-profile-cardio-rating(user_id, cardio)!
+-- name: dba_set_profile_cardio_rating(user_id, cardio)!
 -- A DBA editing a questionnaire by hand: one rating.
 UPDATE training_profiles SET cardio = :cardio
 WHERE user_id = :user_id;
 
--- name: dba-set-profile-gender(user_id, gender)!
+-- name: dba_set_profile_gender(user_id, gender)!
 -- A DBA editing a questionnaire by hand: the gender.
 UPDATE training_profiles SET gender = :gender
 WHERE user_id = :user_id;
 
--- name: dba-set-profile-goals(user_id, goals_json)!
+-- name: dba_set_profile_goals(user_id, goals_json)!
 -- A DBA editing a questionnaire by hand: the goal list, written as JSON text.
 UPDATE training_profiles SET training_goals = :goals_json::JSON
 WHERE user_id = :user_id;
 
--- name: dba-set-profile-health-details(user_id, health_details)!
+-- name: dba_set_profile_health_details(user_id, health_details)!
 -- A DBA editing a questionnaire by hand: the health notes.
 UPDATE training_profiles SET health_details = :health_details
 WHERE user_id = :user_id;
 
--- name: dba-set-progress-percentage(user_id, course_id, progress_percentage)!
+-- name: dba_set_progress_percentage(user_id, course_id, progress_percentage)!
 -- A DBA editing progress by hand.
 UPDATE user_course_progress SET progress_percentage = :progress_percentage
 WHERE user_id = :user_id AND course_id = :course_id;
 
--- name: dba-set-course-duration(id, duration_minutes)!
+-- name: dba_set_course_duration(id, duration_minutes)!
 -- A DBA editing a course by hand: its duration.
 UPDATE courses SET duration_minutes = :duration_minutes
 WHERE id = :id;
 
--- name: dba-set-course-video-url(id, video_url)!
+-- name: dba_set_course_video_url(id, video_url)!
 -- A DBA editing a course by hand: its video URL.
 UPDATE courses SET video_url = :video_url
 WHERE id = :id;
 
--- name: dba-set-course-difficulty(id, difficulty_level)!
+-- name: dba_set_course_difficulty(id, difficulty_level)!
 -- A DBA editing a course by hand: its difficulty.
 UPDATE courses SET difficulty_level = :difficulty_level
 WHERE id = :id;
 
--- name: list-schema-objects()
+-- name: list_schema_objects()
 -- Indexes, constraints, triggers and functions of the public schema with their definitions.
 SELECT
     'index' AS kind,
@@ -275,19 +275,19 @@ INNER JOIN pg_namespace AS ns ON p.pronamespace = ns.oid
 WHERE ns.nspname = 'public'
 ORDER BY kind, name;
 
--- name: insert-arranged-user()$
+-- name: insert_arranged_user()$
 -- An account for a query test to act on; returns its id.
 INSERT INTO users (username, email, hashed_password, full_name)
 VALUES ('arranged', 'arranged@example.org', 'not-a-real-hash', 'Arranged User')
 RETURNING id;
 
--- name: insert-arranged-course()$
+-- name: insert_arranged_course()$
 -- A course for a query test to act on; returns its id.
 INSERT INTO courses (title, duration_minutes, difficulty_level, category)
 VALUES ('Arranged course', 30, 'beginner', 'mobility')
 RETURNING id;
 
--- name: insert-arranged-session(user_id)$
+-- name: insert_arranged_session(user_id)$
 -- A session of an account for a query test to act on; returns its id.
 INSERT INTO active_sessions (user_id, token_hash, expires_at)
 VALUES (:user_id, sha256('arranged'::BYTEA), now() + INTERVAL '1 hour')
@@ -295,7 +295,7 @@ RETURNING id;
 
 -- --- issue 4: sessions, administration, throttling --------------------------------------------
 
--- name: list-session-rows(user_id)
+-- name: list_session_rows(user_id)
 -- A user's stored sessions, oldest first (token hashes left out).
 SELECT
     id,
@@ -310,13 +310,13 @@ FROM active_sessions
 WHERE user_id = :user_id
 ORDER BY id;
 
--- name: set-sessions-last-seen(user_id, seconds_ago)!
+-- name: set_sessions_last_seen(user_id, seconds_ago)!
 -- Pretend a user's sessions were last seen some seconds ago.
 UPDATE active_sessions
 SET last_seen_at = now() - make_interval(secs => :seconds_ago)
 WHERE user_id = :user_id;
 
--- name: set-sessions-authenticated-at(user_id, seconds_ago)!
+-- name: set_sessions_authenticated_at(user_id, seconds_ago)!
 -- Pretend a user's sessions descend from a sign-in some seconds ago (created no later than it).
 UPDATE active_sessions
 SET
@@ -324,7 +324,7 @@ SET
     created_at = least(created_at, now() - make_interval(secs => :seconds_ago))
 WHERE user_id = :user_id;
 
--- name: insert-expired-sessions(user_id, how_many)!
+-- name: insert_expired_sessions(user_id, how_many)!
 -- Add expired sessions to a user (random token hashes), as logins long ago would have left.
 INSERT INTO active_sessions (user_id, token_hash, created_at, authenticated_at, expires_at, last_seen_at)
 SELECT
@@ -336,23 +336,23 @@ SELECT
     now() - INTERVAL '2 hours' AS last_seen_at
 FROM generate_series(1, :how_many);
 
--- name: count-expired-sessions()$
+-- name: count_expired_sessions()$
 -- How many expired sessions are stored.
 SELECT count(*) AS n FROM active_sessions
 WHERE expires_at <= now();
 
--- name: set-password-hash(id, hashed_password)!
+-- name: set_password_hash(id, hashed_password)!
 -- Store a password hash behind the API's back (to seed an older, weaker hash).
 UPDATE users SET hashed_password = :hashed_password
 WHERE id = :id;
 
--- name: get-password-hash-method(id)$
+-- name: get_password_hash_method(id)$
 -- The method part of a stored hash ("scrypt:32768:8:1"), never the hash itself.
 SELECT split_part(hashed_password, '$', 1) AS method
 FROM users
 WHERE id = :id;
 
--- name: list-login-counters()
+-- name: list_login_counters()
 -- Every login throttling counter.
 SELECT
     scope,
@@ -362,17 +362,17 @@ SELECT
 FROM login_throttle
 ORDER BY scope, subject;
 
--- name: age-login-counters(seconds)!
+-- name: age_login_counters(seconds)!
 -- Move every counter's last failure back in time (instead of waiting in a test).
 UPDATE login_throttle
 SET last_failure_at = last_failure_at - make_interval(secs => :seconds);
 
--- name: set-user-created-at(id, days_ago)!
+-- name: set_user_created_at(id, days_ago)!
 -- Pretend an account was created some days ago.
 UPDATE users SET created_at = now() - make_interval(days => :days_ago)
 WHERE id = :id;
 
--- name: get-database-fingerprint()^
+-- name: get_database_fingerprint()^
 -- A digest of every row a client could change (accounts with their hashes, profiles, courses,
 -- progress, sessions), to show that a refused request wrote nothing.
 SELECT
@@ -393,12 +393,12 @@ SELECT
 
 -- --- issue 7: reliability, instances, backup ------------------------------------------------
 
--- name: count-existing-usernames(usernames)$
+-- name: count_existing_usernames(usernames)$
 -- How many of these usernames have an account.
 SELECT count(*) AS n FROM users
 WHERE username = any(:usernames);
 
--- name: list-user-rows()
+-- name: list_user_rows()
 -- Every account as a DBA sees it (hash included), in id order: a backup fingerprint.
 SELECT
     id,
@@ -412,23 +412,23 @@ SELECT
 FROM users
 ORDER BY id;
 
--- name: terminate-service-connections(datname)$
+-- name: terminate_service_connections(datname)$
 -- Kill every connection the service holds to a database (as a crash or a DBA would); returns how many.
 SELECT count(pg_terminate_backend(pid)) AS n
 FROM pg_stat_activity
 WHERE datname = :datname AND application_name = 'urtraining';
 
--- name: count-service-connections(datname)$
+-- name: count_service_connections(datname)$
 -- How many connections the service holds to a database.
 SELECT count(*) AS n FROM pg_stat_activity
 WHERE datname = :datname AND application_name = 'urtraining';
 
--- name: count-connections-named(datname, application_name)$
+-- name: count_connections_named(datname, application_name)$
 -- How many connections with this application_name are open to a database.
 SELECT count(*) AS n FROM pg_stat_activity
 WHERE datname = :datname AND application_name = :application_name;
 
--- name: list-migration-applications()
+-- name: list_migration_applications()
 -- How many times yoyo logged applying each migration.
 SELECT
     migration_id,
@@ -438,21 +438,21 @@ WHERE operation = 'apply'
 GROUP BY migration_id
 ORDER BY migration_id;
 
--- name: get-server-major-version()$
+-- name: get_server_major_version()$
 -- The PostgreSQL server's major version (15, 18, ...).
 SELECT current_setting('server_version_num')::INT / 10000 AS major;
 
--- name: count-prepared-statements()$
+-- name: count_prepared_statements()$
 -- How many statements this session has prepared server-side.
 SELECT count(*) AS n FROM pg_prepared_statements;
 
--- name: get-statement-timeout()$
+-- name: get_statement_timeout()$
 -- This session's statement_timeout, as PostgreSQL shows it.
 SELECT current_setting('statement_timeout') AS statement_timeout;
 
 -- --- issue 6: query plans at ~100k rows (tests/test_query_plans.py) ---------------------------
 
--- name: plan-fill-users(user_count)!
+-- name: plan_fill_users(user_count)!
 -- user_count accounts named plan1, plan2, ... (cheap fake hashes; never logged in).
 INSERT INTO users (username, email, hashed_password, full_name)
 SELECT
@@ -462,7 +462,7 @@ SELECT
     'Plan Person ' || i AS full_name
 FROM generate_series(1, :user_count) AS i;
 
--- name: plan-fill-profiles()!
+-- name: plan_fill_profiles()!
 -- A short questionnaire for every account.
 INSERT INTO training_profiles (user_id, gender, age)
 SELECT
@@ -471,7 +471,7 @@ SELECT
     30 AS age
 FROM users;
 
--- name: plan-fill-sessions(session_count)!
+-- name: plan_fill_sessions(session_count)!
 -- session_count sessions spread over the accounts, all but one in twenty expired.
 INSERT INTO active_sessions (user_id, token_hash, created_at, expires_at)
 SELECT
@@ -482,7 +482,7 @@ SELECT
 FROM generate_series(1, :session_count) AS i
 INNER JOIN users AS u ON u.id = (SELECT min(id) FROM users) + mod(i, :session_count);
 
--- name: plan-fill-courses(course_count)!
+-- name: plan_fill_courses(course_count)!
 -- course_count active courses.
 INSERT INTO courses (title, duration_minutes, difficulty_level, category)
 SELECT
@@ -492,7 +492,7 @@ SELECT
     'mobility' AS category
 FROM generate_series(1, :course_count) AS i;
 
--- name: plan-fill-progress(per_user)!
+-- name: plan_fill_progress(per_user)!
 -- per_user enrolments for every account, spread over the courses.
 INSERT INTO user_course_progress (user_id, course_id)
 SELECT
@@ -502,15 +502,15 @@ FROM users AS u
 CROSS JOIN generate_series(0, :per_user - 1) AS j
 INNER JOIN courses AS c ON c.id = (SELECT min(id) FROM courses) + mod(u.id * 7 + j, (SELECT count(*) FROM courses));
 
--- name: analyze-service-tables()!
+-- name: analyze_service_tables()!
 -- Fresh planner statistics after a bulk fill.
 ANALYZE users, training_profiles, active_sessions, courses, user_course_progress;
 
--- name: load-auto-explain()!
+-- name: load_auto_explain()!
 -- Load the auto_explain module into this session (superuser).
 LOAD 'auto_explain';
 
--- name: enable-plan-notices()!
+-- name: enable_plan_notices()!
 -- Send the plan of every following statement of this session to the client as a JSON notice.
 SELECT
     set_config('auto_explain.log_min_duration', '0', false) AS min_duration,
@@ -518,7 +518,7 @@ SELECT
     set_config('auto_explain.log_level', 'notice', false) AS log_level,
     set_config('auto_explain.log_nested_statements', 'on', false) AS nested;
 
--- name: get-id-ranges()^
+-- name: get_id_ranges()^
 -- The smallest and largest ids of users and courses.
 SELECT
     (SELECT min(id) FROM users) AS min_user_id,

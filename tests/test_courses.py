@@ -3,8 +3,7 @@
 import psycopg
 import pytest
 
-from service.sample_data import SAMPLE_COURSES
-from service.seed import seed_sample_data
+from service.seed import SAMPLE_COURSES, seed_sample_data
 
 NEW_COURSE = {
     "title": "Kettlebell Basics",

@@ -191,7 +191,7 @@ def test_server_side_prepared_statements_can_be_switched_off_for_pgbouncer(
     with app.test_request_context():
         conn = db.connection()
         for _ in range(10):
-            db.queries().ping_database(conn)
+            app.extensions["queries"].health.ping_database(conn)
         assert tq.count_prepared_statements(conn) == prepared
 
 

@@ -14,9 +14,9 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from service.db import load_queries
 from service.devdb import drop_database, ensure_database
 from service.migrations import apply_migrations
+from service.queries import load_queries
 
 USERS = 100_000
 SESSIONS = 100_000
@@ -95,39 +95,41 @@ def _token_hash(n):
 
 # (query, how to run it, an index the plan must use)
 HOT_QUERIES = {
-    "authenticate-session (token lookup)": (
-        lambda conn, q, ids: q.authenticate_session(conn, token_hash=_token_hash(40), touch_after_seconds=60),
+    "sessions.authenticate_session (token lookup)": (
+        lambda conn, q, ids: q.sessions.authenticate_session(
+            conn, token_hash=_token_hash(40), touch_after_seconds=60
+        ),
         "active_sessions_token_hash_key",
     ),
-    "get-login-candidate": (
-        lambda conn, q, ids: q.get_login_candidate(conn, login="Plan54321"),
+    "users.get_login_candidate": (
+        lambda conn, q, ids: q.users.get_login_candidate(conn, login="Plan54321"),
         "users_username_lower_key",
     ),
-    "get-login-candidate by email": (
-        lambda conn, q, ids: q.get_login_candidate(conn, login="plan54321@example.org"),
+    "users.get_login_candidate by email": (
+        lambda conn, q, ids: q.users.get_login_candidate(conn, login="plan54321@example.org"),
         "users_email_key",
     ),
-    "get-user-by-id": (
-        lambda conn, q, ids: q.get_user_by_id(conn, id=ids["min_user_id"] + 54_321),
+    "users.get_user_by_id": (
+        lambda conn, q, ids: q.users.get_user_by_id(conn, id=ids["min_user_id"] + 54_321),
         "users_pkey",
     ),
-    "list-users first page": (
+    "users.list_users first page": (
         lambda conn, q, ids: list(
-            q.list_users(conn, q=None, is_active=None, is_admin=None, after_id=0, page_size=50)
+            q.users.list_users(conn, q=None, is_active=None, is_admin=None, after_id=0, page_size=50)
         ),
         "users_pkey",
     ),
-    "list-users deep page": (
+    "users.list_users deep page": (
         lambda conn, q, ids: list(
-            q.list_users(
+            q.users.list_users(
                 conn, q=None, is_active=None, is_admin=None, after_id=ids["max_user_id"] - 60, page_size=50
             )
         ),
         "users_pkey",
     ),
-    "list-courses first page": (
+    "courses.list_courses first page": (
         lambda conn, q, ids: list(
-            q.list_courses(
+            q.courses.list_courses(
                 conn,
                 include_inactive=False,
                 category=None,
@@ -139,9 +141,9 @@ HOT_QUERIES = {
         ),
         None,
     ),
-    "list-courses deep page": (
+    "courses.list_courses deep page": (
         lambda conn, q, ids: list(
-            q.list_courses(
+            q.courses.list_courses(
                 conn,
                 include_inactive=False,
                 category=None,
@@ -153,22 +155,22 @@ HOT_QUERIES = {
         ),
         None,
     ),
-    "list-user-progress": (
+    "progress.list_user_progress": (
         lambda conn, q, ids: list(
-            q.list_user_progress(conn, user_id=ids["min_user_id"] + 777, after_id=0, page_size=50)
+            q.progress.list_user_progress(conn, user_id=ids["min_user_id"] + 777, after_id=0, page_size=50)
         ),
         None,
     ),
-    "delete-expired-sessions": (
-        lambda conn, q, ids: q.delete_expired_sessions(conn, batch_size=1000),
+    "sessions.delete_expired_sessions": (
+        lambda conn, q, ids: q.sessions.delete_expired_sessions(conn, batch_size=1000),
         "active_sessions_expires_at_idx",
     ),
-    "admin-list-users-page first page": (
-        lambda conn, q, ids: list(q.admin_list_users_page(conn, page_size=50, skip=0)),
+    "admin.list_users_page first page": (
+        lambda conn, q, ids: list(q.admin.list_users_page(conn, page_size=50, skip=0)),
         "users_pkey",
     ),
-    "admin-list-users-page deep page": (
-        lambda conn, q, ids: list(q.admin_list_users_page(conn, page_size=50, skip=USERS - 60)),
+    "admin.list_users_page deep page": (
+        lambda conn, q, ids: list(q.admin.list_users_page(conn, page_size=50, skip=USERS - 60)),
         "users_pkey",
     ),
 }
@@ -200,4 +202,4 @@ def test_the_admin_user_total_stays_exact_through_registrations_deletions_and_tr
     assert response.status_code == 200
     assert response.json["pagination"]["total"] == tq.count_users(db) == 2
     tq.empty_all_tables(db)
-    assert load_queries().admin_count_users(db) == 0
+    assert load_queries().admin.count_users(db) == 0

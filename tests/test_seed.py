@@ -2,7 +2,7 @@
 
 from service.seed import seed_sample_data
 
-# Spelled out from the spec (not imported from service/sample_data.py), so a typo there fails here.
+# Spelled out from the spec (not imported from service/seed.py), so a typo there fails here.
 SPEC_COURSES = [
     ("Mobility Reset", 30, "beginner", "flexibility"),
     ("Fat Burn Express", 45, "intermediate", "weight_loss"),

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from psycopg.types.json import Json
 
-from service.db import QueryFileError, load_queries
+from service.queries import QueryFileError, load_queries
 
 QUERIES = load_queries()
-QUERY_NAMES = sorted(name for name in QUERIES.available_queries if not name.endswith("_cursor"))
+QUERY_NAMES = sorted(name for name, _ in QUERIES)
 
 # Sample values by parameter name. "{user}", "{course}" and "{session}" are the ids of rows
 # arranged in the same transaction.
@@ -111,7 +111,7 @@ def empty_tables():
 
 @pytest.mark.parametrize("query_name", QUERY_NAMES)
 def test_every_named_query_runs_against_the_migrated_schema(db, tq, query_name):
-    query = getattr(QUERIES, query_name)
+    query = QUERIES.get(query_name)
     assert query.__doc__ and query.__doc__.strip(), f"{query_name} has no purpose comment"
     users_before = tq.count_users(db)
 
@@ -129,8 +129,18 @@ def test_every_named_query_runs_against_the_migrated_schema(db, tq, query_name):
     assert tq.count_users(db) == users_before
 
 
-def test_the_query_list_is_not_empty():
-    assert {"get_user_by_id", "insert_user", "authenticate_session", "list_users"} <= set(QUERY_NAMES)
+def test_queries_are_named_by_their_file():
+    assert {
+        "users.get_user_by_id",
+        "users.insert_user",
+        "sessions.authenticate_session",
+        "users.list_users",
+    } <= set(QUERY_NAMES)
+
+
+def test_every_statement_starts_with_a_comment_naming_its_query():
+    for name, query in QUERIES:
+        assert query.sql.startswith(f"/*query='{name}'*/ "), name
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -157,14 +167,24 @@ def test_an_undeclared_parameter_stops_loading_naming_file_and_query(tmp_path):
     assert "get_thing" in str(raised.value)
 
 
-def test_a_query_name_defined_in_two_files_stops_loading(tmp_path):
+def test_one_name_in_two_files_is_two_queries(tmp_path):
     (tmp_path / "a.sql").write_text("-- name: same()$\n-- One.\nSELECT 1;\n")
     (tmp_path / "b.sql").write_text("-- name: same()$\n-- Two.\nSELECT 2;\n")
+
+    queries = load_queries(tmp_path)
+
+    assert {name for name, _ in queries} == {"a.same", "b.same"}
+
+
+def test_a_query_name_defined_twice_in_one_file_stops_loading(tmp_path):
+    (tmp_path / "a.sql").write_text(
+        "-- name: same()$\n-- One.\nSELECT 1;\n\n-- name: same()$\n-- Two.\nSELECT 2;\n"
+    )
 
     with pytest.raises(QueryFileError) as raised:
         load_queries(tmp_path)
 
-    assert "b.sql" in str(raised.value)
+    assert "a.sql" in str(raised.value)
     assert "same" in str(raised.value)
 
 
@@ -176,4 +196,4 @@ def test_a_folder_without_query_files_stops_loading(tmp_path):
 
 
 def test_the_repositorys_query_files_load():
-    assert load_queries().available_queries
+    assert list(load_queries())

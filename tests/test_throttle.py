@@ -199,16 +199,17 @@ def test_stale_counters_are_deleted_by_the_cleanup_on_login(make_app, database_u
 class QueryLog:
     """Wraps the app's named queries and records the name of each one a request runs."""
 
-    def __init__(self, queries):
-        self.queries, self.names = queries, []
+    def __init__(self, queries, names=None, file_name=None):
+        self.queries, self.file_name = queries, file_name
+        self.names = [] if names is None else names
 
     def __getattr__(self, name):
         query = getattr(self.queries, name)
-        if not callable(query):
-            return query
+        if self.file_name is None:  # a file of queries: users, sessions, ...
+            return QueryLog(query, self.names, name)
 
         def run(*args, **kwargs):
-            self.names.append(name)
+            self.names.append(f"{self.file_name}.{name}")
             return query(*args, **kwargs)
 
         return run
@@ -236,7 +237,7 @@ def test_a_successful_login_costs_one_throttling_statement(quiet_app, monkeypatc
     )
 
     assert response.status_code == 200
-    assert names == ["get_login_candidate", "get_login_lockout", "insert_session"]
+    assert names == ["users.get_login_candidate", "throttle.get_login_lockout", "sessions.insert_session"]
 
 
 def test_a_failed_login_adds_one_statement_to_count_it(quiet_app, monkeypatch, user):
@@ -245,7 +246,7 @@ def test_a_failed_login_adds_one_statement_to_count_it(quiet_app, monkeypatch, u
     )
 
     assert response.status_code == 401
-    assert names == ["get_login_candidate", "get_login_lockout", "record_login_failure"]
+    assert names == ["users.get_login_candidate", "throttle.get_login_lockout", "throttle.record_login_failure"]
 
 
 def test_a_success_after_failures_adds_one_statement_to_reset_them(quiet_app, monkeypatch, user):
@@ -257,10 +258,10 @@ def test_a_success_after_failures_adds_one_statement_to_reset_them(quiet_app, mo
 
     assert response.status_code == 200
     assert names == [
-        "get_login_candidate",
-        "get_login_lockout",
-        "reset_account_login_failures",
-        "insert_session",
+        "users.get_login_candidate",
+        "throttle.get_login_lockout",
+        "throttle.reset_account_login_failures",
+        "sessions.insert_session",
     ]
 
 
@@ -272,4 +273,4 @@ def test_a_refused_login_only_looks_up_and_checks_and_counts_nothing(quiet_app, 
     )
 
     assert response.status_code == 429
-    assert names == ["get_login_candidate", "get_login_lockout"]
+    assert names == ["users.get_login_candidate", "throttle.get_login_lockout"]

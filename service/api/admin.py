@@ -3,8 +3,9 @@
 import math
 from datetime import UTC, datetime
 
-from service import accounts, db, housekeeping
-from service.api import Blueprint
+from service import accounts, housekeeping
+from service.api.blueprint import Blueprint
+from service.db import queries, transaction
 from service.errors import abort
 from service.schemas.admin import (
     ActivityQuerySchema,
@@ -34,20 +35,19 @@ CLEANUP_MAX_BATCHES = 20
 @blp.response(200, StatsSchema)
 def stats():
     """Account and questionnaire counts."""
-    return db.queries().admin_get_stats(db.connection())
+    return queries.admin.get_stats()
 
 
 @blp.get("/users")
 @admin_required
 @blp.arguments(AdminUserPageQuerySchema, location="query")
 @blp.response(200, AdminUserPageSchema)
-def list_users(args):
+def list_users_page(args):
     """A numbered page of accounts, with whether each has a training profile."""
-    q = db.queries()
     page, limit = args["page"], args["limit"]
-    with db.transaction() as conn:
-        total = q.admin_count_users(conn)
-        users = list(q.admin_list_users_page(conn, page_size=limit, skip=(page - 1) * limit))
+    with transaction():
+        total = queries.admin.count_users()
+        users = list(queries.admin.list_users_page(page_size=limit, skip=(page - 1) * limit))
     pagination = {"page": page, "limit": limit, "total": total, "pages": math.ceil(total / limit)}
     return {"users": users, "pagination": pagination}
 
@@ -57,12 +57,11 @@ def list_users(args):
 @blp.response(200, AdminUserSchema)
 def get_user(user_id):
     """One account with its training profile and how many unexpired sessions it has."""
-    q = db.queries()
-    with db.transaction() as conn:
-        user = q.get_user_by_id(conn, id=user_id)
+    with transaction():
+        user = queries.users.get_user_by_id(id=user_id)
         if user is None:
             abort(404, "User not found")
-        user["active_sessions_count"] = q.count_active_user_sessions(conn, user_id=user_id)
+        user["active_sessions_count"] = queries.sessions.count_active_user_sessions(user_id=user_id)
     return user
 
 
@@ -72,10 +71,8 @@ def get_user(user_id):
 @blp.response(200, ExportSchema)
 def export_users(args):
     """Every account (with profiles unless ?basic=true). Never a password hash."""
-    q = db.queries()
-    conn = db.connection()
-    export = q.admin_export_users_basic if args["basic"] else q.admin_export_users_full
-    users = list(export(conn))
+    export = queries.admin.export_users_basic if args["basic"] else queries.admin.export_users_full
+    users = list(export())
     return {
         "export_type": "basic" if args["basic"] else "full",
         "export_date": datetime.now(UTC),
@@ -90,7 +87,7 @@ def export_users(args):
 @blp.response(200, ActivitySchema(many=True))
 def activity(args):
     """Recent registrations and questionnaire changes, newest first."""
-    return list(db.queries().admin_list_recent_activity(db.connection(), page_size=args["limit"]))
+    return list(queries.admin.list_recent_activity(page_size=args["limit"]))
 
 
 @blp.delete("/users/<int:user_id>")
@@ -107,7 +104,7 @@ def delete_user(user_id):
 @blp.response(200, RevokedSessionsSchema)
 def revoke_user_sessions(user_id):
     """End every session of one account; its tokens fail at once."""
-    result = db.queries().admin_revoke_user_sessions(db.connection(), user_id=user_id)
+    result = queries.admin.revoke_user_sessions(user_id=user_id)
     if not result["user_found"]:
         abort(404, "User not found")
     return {"message": f"Revoked {result['revoked']} session(s)", "revoked": result["revoked"]}
@@ -119,7 +116,7 @@ def revoke_user_sessions(user_id):
 def cleanup_sessions():
     """Delete expired sessions in bounded batches."""
     deleted, more = housekeeping.delete_expired_sessions(
-        db.connection(), batch_size=CLEANUP_BATCH_SIZE, max_batches=CLEANUP_MAX_BATCHES
+        batch_size=CLEANUP_BATCH_SIZE, max_batches=CLEANUP_MAX_BATCHES
     )
     message = "Expired sessions deleted"
     if more:

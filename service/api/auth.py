@@ -2,8 +2,9 @@
 
 from flask import g
 
-from service import accounts, db, housekeeping, throttle
-from service.api import Blueprint
+from service import accounts, housekeeping, throttle
+from service.api.blueprint import Blueprint
+from service.db import queries, transaction
 from service.errors import abort, unauthorized
 from service.schemas.auth import (
     AvailabilityQuerySchema,
@@ -29,6 +30,8 @@ from service.security import (
     verify_password,
 )
 
+# Every /auth route is on this blueprint; the sessions and questionnaire routes are written in
+# api/sessions.py and api/profiles.py, under their own OpenAPI tags.
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Sign-in and the caller's account")
 
 BAD_CREDENTIALS = "Incorrect username or password"
@@ -50,19 +53,17 @@ def register(data):
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def login(data):
     """Sign in with username (or email) and password; returns a bearer token."""
-    q = db.queries()
-    conn = db.connection()
-    user = q.get_login_candidate(conn, login=data["username"].strip())
+    user = queries.users.get_login_candidate(login=data["username"].strip())
     attempt = throttle.check_login(data["username"], user)  # 429 while locked out
     stored_hash = user["hashed_password"] if user else None
     if not verify_password(stored_hash, data["password"]) or not user["is_active"]:
         throttle.record_failure(attempt)
         unauthorized(BAD_CREDENTIALS)
     upgraded_hash = hash_password(data["password"]) if needs_rehash(stored_hash) else None
-    with db.transaction() as conn:
+    with transaction():
         throttle.record_success(attempt)
         if upgraded_hash:
-            q.update_password_hash(conn, id=user["id"], hashed_password=upgraded_hash)
+            queries.users.update_password_hash(id=user["id"], hashed_password=upgraded_hash)
         token, session = open_session(user["id"])
     housekeeping.clean_up_after_login()
     return token_response(token, session, user)
@@ -73,7 +74,7 @@ def login(data):
 @blp.response(200, MessageSchema)
 def logout():
     """End this token's session; the token fails at once everywhere."""
-    db.queries().revoke_session(db.connection(), id=g.session_id)
+    queries.sessions.revoke_session(id=g.session_id)
     return {"message": "Successfully logged out"}
 
 
@@ -82,7 +83,7 @@ def logout():
 @blp.response(200, UserInfoSchema)
 def me():
     """The caller's account with their training profile."""
-    user = db.queries().get_user_by_id(db.connection(), id=current_user()["id"])
+    user = queries.users.get_user_by_id(id=current_user()["id"])
     if user is None:
         unauthorized()
     return {"user_info": user}
@@ -101,9 +102,7 @@ def verify_token():
 @blp.response(200, AvailabilitySchema)
 def check_availability(args):
     """Whether a username and/or an email are free to register."""
-    taken = db.queries().username_and_email_taken(
-        db.connection(), username=args.get("username"), email=args.get("email")
-    )
+    taken = queries.users.username_and_email_taken(username=args.get("username"), email=args.get("email"))
     result = {}
     if "username" in args:
         result["username_available"] = not taken["username_taken"]
@@ -127,18 +126,16 @@ def check_availability(args):
 @blp.alt_response(409, response="CONFLICT")
 def update_profile(data):
     """Change the caller's full name and/or email (409 when the email is taken)."""
-    q = db.queries()
     user_id = current_user()["id"]
-    with db.transaction() as conn:
-        q.update_user(
-            conn,
+    with transaction():
+        queries.users.update_user(
             id=user_id,
             full_name=data.get("full_name"),
             email=data.get("email"),
             is_active=None,
             is_admin=None,
         )
-        user = q.get_user_by_id(conn, id=user_id)
+        user = queries.users.get_user_by_id(id=user_id)
     return {"message": "Profile updated", "user_info": user}
 
 
@@ -148,14 +145,13 @@ def update_profile(data):
 @blp.response(200, MessageSchema)
 def change_password(data):
     """Set a new password after checking the current one; every other session is signed out."""
-    q = db.queries()
     user_id = current_user()["id"]
-    if not verify_password(q.get_password_hash(db.connection(), id=user_id), data["current_password"]):
+    if not verify_password(queries.users.get_password_hash(id=user_id), data["current_password"]):
         abort(400, "Current password is incorrect")
     hashed_password = hash_password(data["new_password"])
-    with db.transaction() as conn:
-        q.update_password_hash(conn, id=user_id, hashed_password=hashed_password)
-        q.revoke_other_user_sessions(conn, user_id=user_id, keep_session_id=g.session_id)
+    with transaction():
+        queries.users.update_password_hash(id=user_id, hashed_password=hashed_password)
+        queries.sessions.revoke_other_user_sessions(user_id=user_id, keep_session_id=g.session_id)
     return {"message": "Password changed; your other sessions were signed out"}
 
 
@@ -165,7 +161,5 @@ def change_password(data):
 @blp.response(200, EmailAvailabilitySchema)
 def check_email_availability(args):
     """Whether the caller could switch to this email (their own counts as available)."""
-    taken = db.queries().email_taken_by_another(
-        db.connection(), email=args["email"], user_id=current_user()["id"]
-    )
+    taken = queries.users.email_taken_by_another(email=args["email"], user_id=current_user()["id"])
     return {"available": not taken, "message": "Email already registered" if taken else "Email is available"}

@@ -1,9 +1,10 @@
-"""The course catalogue: anyone may browse active courses; admins manage them."""
+"""The course catalogue: anyone may browse active courses; admins manage them; users enrol."""
 
-from service import db
-from service.api import Blueprint
+from service.api.blueprint import Blueprint
+from service.api.spec import BEARER_SECURITY
+from service.db import queries, transaction
 from service.errors import abort
-from service.schemas.common import cursor_page
+from service.schemas.common import MessageSchema, keyset_page
 from service.schemas.courses import (
     COURSE_FIELDS,
     CourseCreateSchema,
@@ -13,13 +14,16 @@ from service.schemas.courses import (
     CourseSchema,
     CourseUpdateSchema,
 )
-from service.security import BEARER_SECURITY, admin_required, authenticate, bearer_token
+from service.schemas.progress import ProgressSchema, ProgressUpdateSchema
+from service.security import admin_required, authenticate, bearer_token, current_user, login_required
 
 blp = Blueprint("courses", __name__, url_prefix="/api/courses", description="The course catalogue")
 
 # Public routes that show more to an admin: a token is optional, but a bad one is still a 401.
 OPTIONAL_BEARER = [{}, *BEARER_SECURITY]
 COURSE_NOT_FOUND = "Course not found"
+NOT_ENROLLED = "You are not enrolled in this course"
+PROGRESS = {"tags": ["progress"]}
 
 
 def _caller_is_admin():
@@ -43,18 +47,15 @@ def list_courses(args):
             abort(401, "Sign in as an admin to list inactive courses", headers={"WWW-Authenticate": "Bearer"})
         if not is_admin:
             abort(403, "Only admins may list inactive courses")
-    rows = list(
-        db.queries().list_courses(
-            db.connection(),
-            include_inactive=args["include_inactive"],
-            category=args["category"],
-            difficulty_level=args["difficulty_level"],
-            q=args["q"],
-            after_id=args["after_id"],
-            page_size=args["limit"],
-        )
+    return keyset_page(
+        "courses",
+        queries.courses.list_courses,
+        args,
+        include_inactive=args["include_inactive"],
+        category=args["category"],
+        difficulty_level=args["difficulty_level"],
+        q=args["q"],
     )
-    return {"courses": rows, "pagination": cursor_page(rows, args["limit"])}
 
 
 @blp.get("/<int:course_id>")
@@ -63,7 +64,7 @@ def list_courses(args):
 @blp.alt_response(401, response="UNAUTHORIZED")
 def get_course(course_id):
     """One course; an inactive one only for admins."""
-    course = db.queries().get_course_by_id(db.connection(), id=course_id)
+    course = queries.courses.get_course_by_id(id=course_id)
     if course is None or (not course["is_active"] and not _caller_is_admin()):
         abort(404, COURSE_NOT_FOUND)
     return course
@@ -76,7 +77,7 @@ def get_course(course_id):
 @blp.alt_response(409, response="CONFLICT")
 def create_course(data):
     """Add a course (admin). Active titles are unique, whatever their case."""
-    return db.queries().insert_course(db.connection(), **{name: data.get(name) for name in COURSE_FIELDS})
+    return queries.courses.insert_course(**{name: data.get(name) for name in COURSE_FIELDS})
 
 
 @blp.put("/<int:course_id>")
@@ -87,7 +88,7 @@ def create_course(data):
 def update_course(data, course_id):
     """Change any subset of a course's fields (admin); null clears description or a URL."""
     params = {name: data.get(name) for name in COURSE_FIELDS}
-    course = db.queries().update_course(db.connection(), id=course_id, fields_sent=list(data), **params)
+    course = queries.courses.update_course(id=course_id, fields_sent=list(data), **params)
     if course is None:
         abort(404, COURSE_NOT_FOUND)
     return course
@@ -98,15 +99,60 @@ def update_course(data, course_id):
 @blp.response(200, CourseDeletedSchema)
 def delete_course(course_id):
     """Erase a course (admin); one with enrolments is deactivated instead, keeping their progress."""
-    q = db.queries()
-    with db.transaction() as conn:
-        if q.lock_course(conn, id=course_id) is None:
+    with transaction():
+        if queries.courses.lock_course(id=course_id) is None:
             abort(404, COURSE_NOT_FOUND)
-        if q.course_has_enrolments(conn, id=course_id):
-            q.deactivate_course(conn, id=course_id)
+        if queries.courses.course_has_enrolments(id=course_id):
+            queries.courses.deactivate_course(id=course_id)
             return {
                 "message": "Course deactivated, not deleted: it has enrolments, whose progress is kept",
                 "action": "deactivated",
             }
-        q.delete_course(conn, id=course_id)
+        queries.courses.delete_course(id=course_id)
         return {"message": "Course deleted", "action": "deleted"}
+
+
+@blp.post("/<int:course_id>/enroll", **PROGRESS)
+@login_required
+@blp.response(201, ProgressSchema, description="Enrolled")
+@blp.alt_response(200, schema=ProgressSchema, description="Already enrolled: the existing progress")
+@blp.alt_response(409, response="CONFLICT")
+def enroll(course_id):
+    """Enrol the caller in an active course (200 with the existing progress if already enrolled)."""
+    user = current_user()
+    progress = queries.progress.enroll_in_course(user_id=user["id"], course_id=course_id)
+    if progress is not None:
+        return progress
+    existing = queries.progress.get_progress(user_id=user["id"], course_id=course_id)
+    if existing is not None:
+        return existing, 200
+    course = queries.courses.get_course_by_id(id=course_id)
+    if course is None or not user["is_admin"]:
+        abort(404, COURSE_NOT_FOUND)
+    abort(409, "This course is inactive: it takes no new enrolments")
+
+
+@blp.delete("/<int:course_id>/enroll", **PROGRESS)
+@login_required
+@blp.response(200, MessageSchema)
+def unenroll(course_id):
+    """Drop the caller's enrolment in a course, with its progress."""
+    if queries.progress.delete_enrolment(user_id=current_user()["id"], course_id=course_id) is None:
+        abort(404, NOT_ENROLLED)
+    return {"message": "Enrolment removed"}
+
+
+@blp.put("/<int:course_id>/progress", **PROGRESS)
+@login_required
+@blp.arguments(ProgressUpdateSchema)
+@blp.response(200, ProgressSchema)
+def update_progress(data, course_id):
+    """Report progress 0 to 100; completed_at is set the first time it reaches 100."""
+    progress = queries.progress.update_progress(
+        user_id=current_user()["id"],
+        course_id=course_id,
+        progress_percentage=data["progress_percentage"],
+    )
+    if progress is None:
+        abort(404, NOT_ENROLLED)
+    return progress

@@ -10,7 +10,8 @@ import psycopg
 from psycopg_pool import PoolTimeout
 
 from service import db
-from service.api import Blueprint
+from service.api.blueprint import Blueprint
+from service.db import queries
 from service.errors import retry_after_header
 from service.schemas.health import LivenessSchema, PingSchema, ServiceHealthSchema
 
@@ -49,7 +50,7 @@ def health():
 
 def _database_status():
     try:
-        db.queries().ping_database(db.connection())
+        queries.health.ping_database()
     except (psycopg.Error, PoolTimeout):
         db.sweep_pool_after_failure()
         body = {"status": "unavailable", "database": "unavailable", "detail": "The database is unavailable"}

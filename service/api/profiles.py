@@ -1,7 +1,8 @@
-"""The caller's training questionnaire: read it nested, save any subset of it flat."""
+"""The caller's training questionnaire: read it nested, save any subset of it flat (under /auth)."""
 
-from service import db
-from service.api import Blueprint
+from service.accounts import save_training_profile
+from service.api.auth import blp
+from service.db import queries, transaction
 from service.schemas.profiles import (
     TrainingProfileEnvelopeSchema,
     TrainingProfileSavedSchema,
@@ -9,32 +10,31 @@ from service.schemas.profiles import (
     nest_profile,
 )
 from service.security import current_user, login_required
-from service.training_profiles import save_training_profile
 
-blp = Blueprint("profiles", __name__, url_prefix="/auth", description="The caller's training questionnaire")
+TAG = {"tags": ["profiles"]}
 
 
-def _profile(conn, user_id):
-    row = db.queries().get_training_profile(conn, user_id=user_id)
+def _profile(user_id):
+    row = queries.profiles.get_training_profile(user_id=user_id)
     return nest_profile(row) if row else None
 
 
-@blp.get("/training-profile")
+@blp.get("/training-profile", **TAG)
 @login_required
 @blp.response(200, TrainingProfileEnvelopeSchema)
 def get_training_profile():
     """The caller's questionnaire, or null before the first save."""
-    return {"training_profile": _profile(db.connection(), current_user()["id"])}
+    return {"training_profile": _profile(current_user()["id"])}
 
 
-@blp.put("/training-profile")
+@blp.put("/training-profile", **TAG)
 @login_required
 @blp.arguments(TrainingProfileSaveSchema)
 @blp.response(200, TrainingProfileSavedSchema)
 def save_profile(data):
     """Save any subset of the answers (created on first save); a field sent as null is cleared."""
     user_id = current_user()["id"]
-    with db.transaction() as conn:
-        save_training_profile(conn, user_id, data)
-        profile = _profile(conn, user_id)
+    with transaction():
+        save_training_profile(user_id, data)
+        profile = _profile(user_id)
     return {"message": "Training profile saved", "training_profile": profile}

@@ -1,14 +1,14 @@
-"""The caller's sessions: list them, end one or all, and trade a token for a fresh one."""
+"""The caller's sessions: list them, end one or all, and trade a token for a fresh one (under /auth)."""
 
 from datetime import UTC, datetime, timedelta
 
 from flask import g
 
-from service import db
-from service.api import Blueprint
+from service.api.auth import blp
+from service.db import queries, transaction
 from service.errors import abort, unauthorized
 from service.schemas.auth import TokenSchema
-from service.schemas.common import MessageSchema, cursor_page
+from service.schemas.common import MessageSchema, keyset_page
 from service.schemas.sessions import LogoutAllSchema, SessionListQuerySchema, SessionListSchema
 from service.security import (
     absolute_session_deadline,
@@ -18,51 +18,46 @@ from service.security import (
     token_response,
 )
 
-blp = Blueprint("sessions", __name__, url_prefix="/auth", description="The caller's sessions")
-
+TAG = {"tags": ["sessions"]}
 # A session this close to its absolute limit is not worth refreshing: sign in again.
 MIN_REFRESHED_LIFETIME = timedelta(minutes=1)
 
 
-@blp.get("/active-sessions")
+@blp.get("/active-sessions", **TAG)
 @login_required
 @blp.arguments(SessionListQuerySchema, location="query")
 @blp.response(200, SessionListSchema)
 def list_sessions(args):
     """The caller's unexpired sessions, newest first; `current` marks this token's session."""
-    rows = list(
-        db.queries().list_user_sessions(
-            db.connection(),
-            user_id=current_user()["id"],
-            before_id=args["before_id"],
-            page_size=args["limit"],
-        )
+    page = keyset_page(
+        "active_sessions", queries.sessions.list_user_sessions, args, user_id=current_user()["id"]
     )
-    sessions = [{**row, "current": row["id"] == g.session_id} for row in rows]
-    return {"active_sessions": sessions, "pagination": cursor_page(rows, args["limit"])}
+    for session in page["active_sessions"]:
+        session["current"] = session["id"] == g.session_id
+    return page
 
 
-@blp.delete("/active-sessions/<int:session_id>")
+@blp.delete("/active-sessions/<int:session_id>", **TAG)
 @login_required
 @blp.response(200, MessageSchema)
 def revoke_session(session_id):
     """End one of the caller's sessions (404 for any other session)."""
-    revoked = db.queries().revoke_own_session(db.connection(), id=session_id, user_id=current_user()["id"])
+    revoked = queries.sessions.revoke_own_session(id=session_id, user_id=current_user()["id"])
     if revoked is None:
         abort(404, "Session not found")
     return {"message": "Session revoked"}
 
 
-@blp.post("/logout-all")
+@blp.post("/logout-all", **TAG)
 @login_required
 @blp.response(200, LogoutAllSchema)
 def logout_all():
     """End every session of the caller, this one included."""
-    revoked = db.queries().revoke_user_sessions(db.connection(), user_id=current_user()["id"])
+    revoked = queries.sessions.revoke_user_sessions(user_id=current_user()["id"])
     return {"message": "Logged out of every session", "revoked": revoked}
 
 
-@blp.post("/refresh")
+@blp.post("/refresh", **TAG)
 @login_required
 @blp.response(200, TokenSchema)
 def refresh():
@@ -75,8 +70,8 @@ def refresh():
     if absolute_session_deadline(g.authenticated_at) - now < MIN_REFRESHED_LIFETIME:
         unauthorized("Session has reached its maximum lifetime; sign in again")
     user = current_user()
-    with db.transaction() as conn:
-        if db.queries().revoke_session(conn, id=g.session_id) is None:
+    with transaction():
+        if queries.sessions.revoke_session(id=g.session_id) is None:
             unauthorized()  # refreshed or revoked concurrently: a token is good for one refresh
         token, session = open_session(user["id"], authenticated_at=g.authenticated_at)
     return token_response(token, session, user)

@@ -1,9 +1,11 @@
 """User management (the guide's /api/users): admins manage everyone, users see themselves."""
 
-from service import accounts, db
-from service.api import Blueprint
+from service import accounts
+from service.api.blueprint import Blueprint
+from service.db import queries, transaction
 from service.errors import abort
-from service.schemas.common import MessageSchema, cursor_page
+from service.schemas.common import MessageSchema, PageQuerySchema, keyset_page
+from service.schemas.progress import ProgressListSchema
 from service.schemas.users import (
     ADMIN_ONLY_FIELDS,
     UserCreateSchema,
@@ -13,7 +15,6 @@ from service.schemas.users import (
     UserUpdateSchema,
 )
 from service.security import admin_required, current_user, hash_password, is_self_or_admin, login_required
-from service.training_profiles import save_training_profile
 
 blp = Blueprint("users", __name__, url_prefix="/api/users", description="User management")
 
@@ -24,17 +25,14 @@ blp = Blueprint("users", __name__, url_prefix="/api/users", description="User ma
 @blp.response(200, UserListSchema)
 def list_users(args):
     """A page of users in id order; filter by q, is_active, is_admin."""
-    rows = list(
-        db.queries().list_users(
-            db.connection(),
-            q=args["q"],
-            is_active=args["is_active"],
-            is_admin=args["is_admin"],
-            after_id=args["after_id"],
-            page_size=args["limit"],
-        )
+    return keyset_page(
+        "users",
+        queries.users.list_users,
+        args,
+        q=args["q"],
+        is_active=args["is_active"],
+        is_admin=args["is_admin"],
     )
-    return {"users": rows, "pagination": cursor_page(rows, args["limit"])}
 
 
 @blp.post("")
@@ -64,7 +62,7 @@ def _visible_user_id(user_id):
 @blp.response(200, UserSchema)
 def get_user(user_id):
     """One user (self or admin)."""
-    user = db.queries().get_user_by_id(db.connection(), id=_visible_user_id(user_id))
+    user = queries.users.get_user_by_id(id=_visible_user_id(user_id))
     if user is None:
         abort(404, "User not found")
     return user
@@ -82,11 +80,9 @@ def update_user(data, user_id):
         refused = {name: ["Only an admin may set this field."] for name in ADMIN_ONLY_FIELDS if name in data}
         if refused:
             abort(422, f"{next(iter(refused))}: only an admin may set this field", errors=refused)
-    q = db.queries()
     new_hash = hash_password(data["password"]) if "password" in data else None
-    with db.transaction() as conn:
-        updated = q.update_user(
-            conn,
+    with transaction():
+        updated = queries.users.update_user(
             id=user_id,
             full_name=data.get("full_name"),
             email=data.get("email"),
@@ -96,12 +92,12 @@ def update_user(data, user_id):
         if updated is None:
             abort(404, "User not found")
         if new_hash:
-            q.update_password_hash(conn, id=user_id, hashed_password=new_hash)
+            queries.users.update_password_hash(id=user_id, hashed_password=new_hash)
         if "password" in data or data.get("is_active") is False:
-            q.revoke_user_sessions(conn, user_id=user_id)
-        if "training_profile" in data and data["training_profile"] is not None:
-            save_training_profile(conn, user_id, data["training_profile"])
-        return q.get_user_by_id(conn, id=user_id)
+            queries.sessions.revoke_user_sessions(user_id=user_id)
+        if data.get("training_profile") is not None:
+            accounts.save_training_profile(user_id, data["training_profile"])
+        return queries.users.get_user_by_id(id=user_id)
 
 
 @blp.delete("/<int:user_id>")
@@ -111,3 +107,17 @@ def update_user(data, user_id):
 def delete_user(user_id):
     """Delete an account with its profile, sessions and progress (not your own)."""
     return accounts.delete_account(user_id)
+
+
+@blp.get("/<int:user_id>/progress", tags=["progress"])
+@login_required
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, ProgressListSchema)
+def list_user_progress(args, user_id):
+    """One user's enrolments (self or admin; another user's are a 404)."""
+    page = keyset_page(
+        "progress", queries.progress.list_user_progress, args, user_id=_visible_user_id(user_id)
+    )
+    if not page["progress"] and not queries.users.user_exists(id=user_id):
+        abort(404, "User not found")
+    return page

@@ -121,7 +121,12 @@ class CursorPaginationSchema(ma.Schema):
     )
 
 
-def cursor_page(rows, limit):
-    """The pagination block for a keyset page whose rows are ordered by id."""
-    next_cursor = str(rows[-1]["id"]) if len(rows) == limit else None
-    return {"limit": limit, "next_cursor": next_cursor}
+def keyset_page(key, query, args, **params):
+    """One page of a keyset list, `{key: rows, "pagination": {...}}`, from a query ordered by id.
+
+    `args` come from a PageQuerySchema (limit, and the cursor decoded as after_id or before_id).
+    """
+    cursor = {name: args[name] for name in ("after_id", "before_id") if name in args}
+    rows = list(query(page_size=args["limit"], **cursor, **params))
+    next_cursor = str(rows[-1]["id"]) if len(rows) == args["limit"] else None
+    return {key: rows, "pagination": {"limit": args["limit"], "next_cursor": next_cursor}}
