@@ -17,7 +17,9 @@ RUN pip install -r requirements.txt
 COPY service/ service/
 COPY sql/ sql/
 COPY migrations/ migrations/
-COPY wsgi.py init_db.py gunicorn.conf.py yoyo.ini ./
+COPY wsgi.py init_db.py gunicorn.conf.py yoyo.ini pyproject.toml ./
+# The project itself, so that `yoyo apply` in the container finds its backend (yoyo.ini).
+RUN pip install --no-deps -e .
 
 RUN useradd --system --uid 10001 --home-dir /app urtraining
 USER urtraining

@@ -74,6 +74,9 @@ class Config:
         self.TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0)
 
         self.AUTO_MIGRATE = env.bool("AUTO_MIGRATE", True)
+        # A migration waiting longer than this for a table lock fails instead of queueing every
+        # request behind it (migrations/README.md); 0: wait for ever.
+        self.MIGRATION_LOCK_TIMEOUT_MS = env.int("MIGRATION_LOCK_TIMEOUT_MS", 5000)
         self.SEED_SAMPLE_DATA = env.bool("SEED_SAMPLE_DATA", not self.PRODUCTION)
         self.ALLOW_SAMPLE_DATA_IN_PRODUCTION = env.bool("ALLOW_SAMPLE_DATA_IN_PRODUCTION", False)
 

@@ -1,16 +1,18 @@
 """Apply migrations/ with yoyo, under yoyo's lock.
 
 Used by gunicorn's master (through init_db.py), `flask migrate`, `python init_db.py` and the
-tests, so every path migrates the same way.
+tests, so every path migrates the same way, through the backend `yoyo apply` uses too
+(service/yoyo_backend.py: psycopg 3, and a lock_timeout on the connection).
 """
 
 import time
 from pathlib import Path
 
 import psycopg
-from yoyo import get_backend, read_migrations
+from yoyo import read_migrations
 
-from service.dburl import libpq_url, yoyo_url
+from service.dburl import libpq_url
+from service.yoyo_backend import backend_for
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -26,7 +28,7 @@ def _migrations():
 
 def apply_migrations(database_url):
     """Apply what is pending; returns the ids applied. Safe from several processes at once."""
-    backend = get_backend(yoyo_url(database_url))
+    backend = backend_for(database_url)
     try:
         with backend.lock():
             pending = backend.to_apply(_migrations())
@@ -38,7 +40,7 @@ def apply_migrations(database_url):
 
 def rollback_migrations(database_url, count=None):
     """Roll back the last `count` applied migrations (all when None)."""
-    backend = get_backend(yoyo_url(database_url))
+    backend = backend_for(database_url)
     try:
         with backend.lock():
             applied = backend.to_rollback(_migrations())

@@ -525,3 +525,9 @@ SELECT
     (SELECT max(id) FROM users) AS max_user_id,
     (SELECT min(id) FROM courses) AS min_course_id,
     (SELECT max(id) FROM courses) AS max_course_id;
+
+-- --- the DBA's side: migrations, schema comments, named statements ---------------------------
+
+-- name: show_lock_timeout()$
+-- The lock_timeout of this connection, as PostgreSQL shows it ("5s", "1234ms", "0").
+SELECT current_setting('lock_timeout') AS lock_timeout;

@@ -1,6 +1,7 @@
 """Migrations: apply, roll back and apply again; idempotent; safe when run twice at once; yoyo CLI."""
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -10,8 +11,9 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from service.dburl import yoyo_url
+from service.dburl import libpq_url, yoyo_url
 from service.migrations import MIGRATIONS_DIR, apply_migrations, rollback_migrations
+from service.yoyo_backend import backend_for
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SERVICE_TABLES = ("users", "training_profiles", "active_sessions", "courses", "user_course_progress")
@@ -107,20 +109,52 @@ def test_two_processes_applying_at_once_apply_each_migration_once(database, tq):
     assert service_tables(database, tq) == set(SERVICE_TABLES)
 
 
-def test_yoyo_apply_from_the_repository_root_uses_database_url(database, tq):
-    yoyo = Path(sys.executable).parent / "yoyo"
-    environ = {**os.environ, "DATABASE_URL": yoyo_url(database)}
-
-    result = subprocess.run(
-        [str(yoyo), "apply"],
+def yoyo(command, database_url):
+    """Run the real yoyo CLI from the repository root (yoyo.ini) with DATABASE_URL set."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "yoyo"), *command],
         cwd=PROJECT_DIR,
-        env=environ,
+        env={**os.environ, "DATABASE_URL": database_url},
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
 
-    assert result.returncode == 0, result.stderr
+
+def test_yoyo_apply_list_and_rollback_from_the_repository_root_take_the_plain_database_url(database, tq):
+    plain_url = libpq_url(database)
+    assert plain_url.startswith("postgresql://")
+
+    applied_now = yoyo(["apply"], plain_url)
+    assert applied_now.returncode == 0, applied_now.stderr
     assert applied(database, tq) == MIGRATION_IDS
     assert service_tables(database, tq) == set(SERVICE_TABLES)
+
+    listed = yoyo(["list"], plain_url)
+    assert listed.returncode == 0, listed.stderr
+    for migration_id in MIGRATION_IDS:
+        assert re.search(rf"^A\s+{re.escape(migration_id)}\s", listed.stdout, re.M), listed.stdout
+
+    rolled_back = yoyo(["rollback"], plain_url)  # batch mode: the last migration only
+    assert rolled_back.returncode == 0, rolled_back.stderr
+    assert applied(database, tq) == MIGRATION_IDS[:-1]
+
+    listed = yoyo(["list"], plain_url)
+    assert re.search(rf"^U\s+{re.escape(MIGRATION_IDS[-1])}\s", listed.stdout, re.M), listed.stdout
+
+
+def test_yoyo_still_takes_the_postgresql_psycopg_spelling(database, tq):
+    result = yoyo(["apply"], yoyo_url(database))
+
+    assert result.returncode == 0, result.stderr
+    assert applied(database, tq) == MIGRATION_IDS
+
+
+def test_every_migration_connection_carries_the_lock_timeout(database, monkeypatch, tq):
+    monkeypatch.setenv("MIGRATION_LOCK_TIMEOUT_MS", "1234")
+    backend = backend_for(database)
+    try:
+        assert tq.show_lock_timeout(backend.connection) == "1234ms"
+    finally:
+        backend.connection.close()
