@@ -531,3 +531,35 @@ SELECT
 -- name: show_lock_timeout()$
 -- The lock_timeout of this connection, as PostgreSQL shows it ("5s", "1234ms", "0").
 SELECT current_setting('lock_timeout') AS lock_timeout;
+
+-- name: dba_set_profile_rating(user_id, rating, value)!
+-- A DBA editing one of the six ratings by hand (rating names the column).
+UPDATE training_profiles
+SET
+    strength_training = CASE WHEN :rating = 'strength_training' THEN :value ELSE strength_training END,
+    cardio = CASE WHEN :rating = 'cardio' THEN :value ELSE cardio END,
+    hiit = CASE WHEN :rating = 'hiit' THEN :value ELSE hiit END,
+    yoga_pilates = CASE WHEN :rating = 'yoga_pilates' THEN :value ELSE yoga_pilates END,
+    functional_training = CASE WHEN :rating = 'functional_training' THEN :value ELSE functional_training END,
+    stretching = CASE WHEN :rating = 'stretching' THEN :value ELSE stretching END
+WHERE user_id = :user_id;
+
+-- name: insert_user_by_hand(username, email, hashed_password, full_name)$
+-- An account written by a DBA with only the guide's required columns; returns its id.
+INSERT INTO users (username, email, hashed_password, full_name)
+VALUES (:username, :email, :hashed_password, :full_name)
+RETURNING id;
+
+-- name: insert_user_with_flags(username, email, hashed_password, full_name, is_active, is_admin)$
+-- An account written by a DBA with both flags given (NULL included); returns its id.
+INSERT INTO users (username, email, hashed_password, full_name, is_active, is_admin)
+VALUES (:username, :email, :hashed_password, :full_name, :is_active, :is_admin)
+RETURNING id;
+
+-- name: get_user_flags(id)^
+-- The stored flags of one account.
+SELECT
+    is_active,
+    is_admin
+FROM users
+WHERE id = :id;
