@@ -72,3 +72,8 @@ COMMENT ON COLUMN login_throttle.last_failure_at IS NULL;
 COMMENT ON TABLE user_count IS NULL;
 COMMENT ON COLUMN user_count.singleton IS NULL;
 COMMENT ON COLUMN user_count.total IS NULL;
+COMMENT ON FUNCTION set_updated_at() IS NULL;
+COMMENT ON FUNCTION training_goals_are_valid(JSON) IS NULL;
+COMMENT ON FUNCTION user_count_add_inserted() IS NULL;
+COMMENT ON FUNCTION user_count_subtract_deleted() IS NULL;
+COMMENT ON FUNCTION user_count_reset() IS NULL;

@@ -125,3 +125,13 @@ COMMENT ON TABLE user_count IS
 'total costs one row read.';
 COMMENT ON COLUMN user_count.singleton IS 'Always true: the primary key that allows a single row.';
 COMMENT ON COLUMN user_count.total IS 'How many rows users has (0 or more).';
+
+COMMENT ON FUNCTION set_updated_at() IS
+'Trigger function: sets updated_at to now() on every UPDATE of the row.';
+COMMENT ON FUNCTION training_goals_are_valid(JSON) IS
+'Whether a JSON value is an array of at most five distinct known training goals (training_profiles CHECK).';
+COMMENT ON FUNCTION user_count_add_inserted() IS
+'Statement trigger function: adds the rows an INSERT on users inserted to user_count.total.';
+COMMENT ON FUNCTION user_count_subtract_deleted() IS
+'Statement trigger function: subtracts the rows a DELETE on users deleted from user_count.total.';
+COMMENT ON FUNCTION user_count_reset() IS 'Statement trigger function: sets user_count.total to 0 after TRUNCATE users.';

