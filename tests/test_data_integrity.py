@@ -28,7 +28,11 @@ def login(client, username):
 
 def test_an_account_written_by_hand_without_flags_is_active_not_admin_and_can_sign_in(client, db, tq):
     user_id = tq.insert_user_by_hand(
-        db, username="carol", email="carol@example.org", hashed_password=hand_written_hash(), full_name="Carol C"
+        db,
+        username="carol",
+        email="carol@example.org",
+        hashed_password=hand_written_hash(),
+        full_name="Carol C",
     )
 
     assert tq.get_user_flags(db, id=user_id) == {"is_active": True, "is_admin": False}

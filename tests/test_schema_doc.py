@@ -41,7 +41,9 @@ def test_every_column_of_every_table_of_the_service_has_a_comment(catalog):
     ]
 
     assert sum(map(len, catalog["columns"].values())) > 50
-    assert undescribed == [], f"COMMENT ON COLUMN missing (add it in the migration that adds them): {undescribed}"
+    assert undescribed == [], (
+        f"COMMENT ON COLUMN missing (add it in the migration that adds them): {undescribed}"
+    )
 
 
 def test_the_committed_schema_document_matches_the_migrations(catalog):
@@ -56,8 +58,13 @@ def test_the_schema_document_shows_types_defaults_constraints_indexes_and_commen
     text = render_markdown(catalog)
 
     assert "| `is_active` | `boolean` | not null | `true` | Whether the account may sign in" in text
-    assert "| `training_profiles_cardio_range` | check | `CHECK (((cardio >= 1) AND (cardio <= 5)))` |" in text
-    assert "`CREATE UNIQUE INDEX users_username_lower_key ON public.users USING btree (lower((username)::text))`" in text
+    assert (
+        "| `training_profiles_cardio_range` | check | `CHECK (((cardio >= 1) AND (cardio <= 5)))` |" in text
+    )
+    assert (
+        "`CREATE UNIQUE INDEX users_username_lower_key ON public.users USING btree (lower((username)::text))`"
+        in text
+    )
     assert "![Entity-relationship diagram" in text
 
 
