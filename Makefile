@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint install migrate fuzz bench soak clean-db schema-doc
+.PHONY: run test lint install migrate fuzz bench soak clean-db schema-doc check-sql
 
 # The project itself is installed too (editable), so that `yoyo` finds its backend (yoyo.ini).
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -32,6 +32,10 @@ lint: $(STAMP)
 ## Apply migrations only (DATABASE_URL, or the embedded server)
 migrate: $(STAMP)
 	$(BIN)/python -m service.devdb -- $(BIN)/python init_db.py --no-seed
+
+## Every named query of sql/ (or SQL_DIR) against a scratch database migrated on DATABASE_URL's server (or the embedded one)
+check-sql: $(STAMP)
+	$(BIN)/python -m service.devdb -- $(BIN)/python -m service.sqlcheck
 
 ## docs/SCHEMA.md and docs/schema.svg from a scratch database migrated on DATABASE_URL's server (or the embedded one); needs Graphviz
 schema-doc: $(STAMP)

@@ -4,8 +4,14 @@ from psycopg.types.json import Json
 
 from service.db import queries, transaction
 from service.errors import abort
-from service.schemas.profiles import PROFILE_FIELDS
+from service.queries import returns
+from service.schemas.profiles import PROFILE_COLUMNS, PROFILE_FIELDS
+from service.schemas.users import USER_COLUMNS
 from service.security import current_user, hash_password
+
+# The User representation: the account's columns and its questionnaire's, flat.
+returns("users.get_user_by_id", *USER_COLUMNS, *PROFILE_COLUMNS)
+returns("users.insert_user", "id")
 
 
 def save_training_profile(user_id, fields, upsert=None):

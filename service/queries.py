@@ -110,8 +110,15 @@ def returns(query, *columns, **json_columns):
     """Declare the columns code reads from `query` (and marshmallow schemas of its JSON columns).
 
     `make check-sql` runs each query and fails, naming the query and the column, when one is
-    missing or a JSON column does not match its schema. Returns the column names, so the code
+    missing or a JSON column lacks a key its schema requires. Code in several places may
+    declare one query: the declarations add up. No column at all declares that the code only
+    looks at whether a row came back. Returns the column names (JSON columns last), so the code
     that reads them can use the same declaration.
     """
-    RETURNS[query] = Returns(query, tuple(columns), dict(json_columns))
-    return tuple(columns)
+    earlier = RETURNS.get(query) or Returns(query)
+    RETURNS[query] = Returns(
+        query,
+        tuple(dict.fromkeys((*earlier.columns, *columns))),
+        {**earlier.json, **json_columns},
+    )
+    return (*columns, *json_columns)

@@ -17,9 +17,19 @@ from service.config import settings
 from service.db import queries
 from service.errors import abort, unauthorized
 from service.hashing import check_password_hash, generate_password_hash
+from service.queries import returns
 
 TOKEN_SALT = "urtraining.access-token"  # noqa: S105 - a purpose label, not a secret
 LAST_SEEN_RESOLUTION_SECONDS = 60
+
+returns("sessions.insert_session", "id", "expires_at")
+# The signed-in account (g.current_user) and its session.
+returns(
+    "sessions.authenticate_session",
+    "session_id",
+    "authenticated_at",
+    *("id", "username", "email", "full_name", "is_active", "is_admin", "created_at", "updated_at"),
+)
 
 
 def _serializer():

@@ -18,6 +18,9 @@ from flask import request
 from service.config import settings
 from service.db import queries
 from service.errors import abort
+from service.queries import returns
+
+returns("throttle.get_login_lockout", "retry_after_seconds", "account_failures")
 
 
 @dataclass(frozen=True)

@@ -275,24 +275,6 @@ INNER JOIN pg_namespace AS ns ON p.pronamespace = ns.oid
 WHERE ns.nspname = 'public'
 ORDER BY kind, name;
 
--- name: insert_arranged_user()$
--- An account for a query test to act on; returns its id.
-INSERT INTO users (username, email, hashed_password, full_name)
-VALUES ('arranged', 'arranged@example.org', 'not-a-real-hash', 'Arranged User')
-RETURNING id;
-
--- name: insert_arranged_course()$
--- A course for a query test to act on; returns its id.
-INSERT INTO courses (title, duration_minutes, difficulty_level, category)
-VALUES ('Arranged course', 30, 'beginner', 'mobility')
-RETURNING id;
-
--- name: insert_arranged_session(user_id)$
--- A session of an account for a query test to act on; returns its id.
-INSERT INTO active_sessions (user_id, token_hash, expires_at)
-VALUES (:user_id, sha256('arranged'::BYTEA), now() + INTERVAL '1 hour')
-RETURNING id;
-
 -- --- issue 4: sessions, administration, throttling --------------------------------------------
 
 -- name: list_session_rows(user_id)

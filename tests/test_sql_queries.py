@@ -1,107 +1,21 @@
-"""Every named query in sql/ runs against the migrated schema; a broken query file stops the start.
+"""Every named query in sql/ runs against the migrated schema and returns what the code reads
+from it; the code calls only queries that exist, with their parameters; a broken query file
+stops loading, naming file and query.
 
-Each query runs once, in a transaction that is rolled back, with sample arguments chosen by
+The machinery is `make check-sql`'s (service/sqlcheck.py): each query runs once, in a rolled-back
+transaction, after the sample rows of sql/check/sample_rows.sql, with sample arguments chosen by
 parameter name. A new query is covered automatically; a query with a parameter name not in
-SAMPLE_ARGUMENTS fails here until a sample value (valid for the schema's CHECKs) is added.
+sqlcheck.SAMPLE_ARGUMENTS fails here until a sample value (valid for the schema's CHECKs) is added.
 """
 
-import hashlib
-from datetime import UTC, datetime, timedelta
-
 import pytest
-from psycopg.types.json import Json
 
+from service import sqlcheck
 from service.queries import QueryFileError, load_queries
 
 QUERIES = load_queries()
 QUERY_NAMES = sorted(name for name, _ in QUERIES)
-
-# Sample values by parameter name. "{user}", "{course}" and "{session}" are the ids of rows
-# arranged in the same transaction.
-SAMPLE_ARGUMENTS = {
-    "account_allowance": 5,
-    "account_subject": "sample-account",
-    "address_allowance": 50,
-    "address_subject": "127.0.0.1",
-    "after_id": 0,
-    "age": 30,
-    "authenticated_at": datetime.now(UTC),
-    "batch_size": 100,
-    "before_id": 10**12,
-    "cardio": 3,
-    "category": "mobility",
-    "chronic_conditions": False,
-    "course_id": "{course}",
-    "description": "A sample description",
-    "difficulty_level": "beginner",
-    "duration_minutes": 30,
-    "email": "sample@example.org",
-    "expires_at": datetime.now(UTC) + timedelta(hours=1),
-    "fields_sent": ["description", "health_details"],
-    "forget_after_seconds": 3600,
-    "frequency_last_3_months": "daily",
-    "full_name": "Sample Person",
-    "functional_training": 3,
-    "gender": "female",
-    "hashed_password": "pbkdf2:sha256:1000$salt$0000",
-    "health_details": "None to speak of",
-    "height_cm": 170,
-    "hiit": 3,
-    "include_inactive": False,
-    "ip_address": "127.0.0.1",
-    "is_active": True,
-    "is_admin": False,
-    "joint_back_problems": False,
-    "keep_session_id": "{session}",
-    "location_details": "basic_gym",
-    "lockout_seconds": 60,
-    "login": "arranged",
-    "max_lockout_seconds": 3600,
-    "name": "urtraining_no_such_database",
-    "page_size": 10,
-    "progress_percentage": 50,
-    "q": "arr",
-    "session_duration": "30_45_min",
-    "skip": 0,
-    "strength_training": 3,
-    "stretching": 3,
-    "thumbnail_url": "https://example.org/thumbnail.png",
-    "title": "Sample course",
-    "token_hash": hashlib.sha256(b"sample").digest(),
-    "touch_after_seconds": 60,
-    "training_goals": Json(["weight_loss"]),
-    "training_level": "beginner",
-    "training_location": "gym",
-    "user_agent": "pytest",
-    "user_id": "{user}",
-    "username": "sample_user",
-    "video_url": "https://example.org/video.mp4",
-    "weight_kg": 70.0,
-    "window_seconds": 60,
-    "yoga_pilates": 3,
-}
-
-
-def _id_for(query_name):
-    """What a bare `id` parameter means, judged by the query's name."""
-    if "course" in query_name:
-        return "{course}"
-    if "session" in query_name:
-        return "{session}"
-    return "{user}"
-
-
-def sample_arguments(query_name, parameters, arranged):
-    missing = [name for name in parameters if name != "id" and name not in SAMPLE_ARGUMENTS]
-    if missing:
-        pytest.fail(f"query {query_name}: add sample values for {missing} to SAMPLE_ARGUMENTS in {__file__}")
-    arguments = {}
-    for name in parameters:
-        value = _id_for(query_name) if name == "id" else SAMPLE_ARGUMENTS[name]
-        arguments[name] = (
-            arranged[value.strip("{}")] if value in ("{user}", "{course}", "{session}") else value
-        )
-    return arguments
+DECLARATIONS = sqlcheck.load_declarations()
 
 
 @pytest.fixture
@@ -110,23 +24,23 @@ def empty_tables():
 
 
 @pytest.mark.parametrize("query_name", QUERY_NAMES)
-def test_every_named_query_runs_against_the_migrated_schema(db, tq, query_name):
+def test_every_named_query_runs_and_returns_the_columns_the_code_reads(db, tq, query_name):
     query = QUERIES.get(query_name)
     assert query.__doc__ and query.__doc__.strip(), f"{query_name} has no purpose comment"
     users_before = tq.count_users(db)
 
-    with db.transaction(force_rollback=True):
-        user_id = tq.insert_arranged_user(db)
-        arranged = {
-            "user": user_id,
-            "course": tq.insert_arranged_course(db),
-            "session": tq.insert_arranged_session(db, user_id=user_id),
-        }
-        result = query(db, **sample_arguments(query_name, query.parameters or [], arranged))
-        if query.operation.name == "SELECT":
-            list(result)
+    problems = sqlcheck.check_query(db, query_name, query, DECLARATIONS)
 
+    assert problems == []
     assert tq.count_users(db) == users_before
+
+
+def test_every_query_the_code_reads_by_column_declares_those_columns():
+    assert sqlcheck.declaration_problems(QUERIES, DECLARATIONS) == []
+
+
+def test_the_code_calls_only_queries_that_exist_with_the_parameters_they_take():
+    assert sqlcheck.code_call_problems(QUERIES) == []
 
 
 def test_queries_are_named_by_their_file():

@@ -7,6 +7,7 @@ from service import accounts, housekeeping
 from service.api.blueprint import Blueprint
 from service.db import queries, transaction
 from service.errors import abort
+from service.queries import returns
 from service.schemas.admin import (
     ActivityQuerySchema,
     ActivitySchema,
@@ -20,6 +21,8 @@ from service.schemas.admin import (
     StatsSchema,
 )
 from service.schemas.common import MessageSchema
+from service.schemas.profiles import PROFILE_COLUMNS
+from service.schemas.users import USER_COLUMNS
 from service.security import admin_required
 
 blp = Blueprint("admin", __name__, url_prefix="/admin", description="Administration (admins only)")
@@ -28,6 +31,16 @@ blp = Blueprint("admin", __name__, url_prefix="/admin", description="Administrat
 # stays short however many sessions expired; the answer says when more remain.
 CLEANUP_BATCH_SIZE = 10_000
 CLEANUP_MAX_BATCHES = 20
+
+returns("admin.get_stats", "total_users", "active_users", "completed_profiles", "last_week_signups")
+returns(
+    "admin.list_users_page",
+    *("id", "username", "email", "full_name", "is_active", "is_admin", "has_training_profile", "created_at"),
+)
+returns("admin.export_users_basic", *USER_COLUMNS)
+returns("admin.export_users_full", *USER_COLUMNS, *PROFILE_COLUMNS)
+returns("admin.list_recent_activity", "action", "user_email", "happened_at", "details")
+returns("admin.revoke_user_sessions", "user_found", "revoked")
 
 
 @blp.get("/stats")

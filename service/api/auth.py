@@ -6,6 +6,7 @@ from service import accounts, housekeeping, throttle
 from service.api.blueprint import Blueprint
 from service.db import queries, transaction
 from service.errors import abort, unauthorized
+from service.queries import returns
 from service.schemas.auth import (
     AvailabilityQuerySchema,
     AvailabilitySchema,
@@ -35,6 +36,19 @@ from service.security import (
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Sign-in and the caller's account")
 
 BAD_CREDENTIALS = "Incorrect username or password"
+
+# login checks the hash and the flag, and answers with the account (LoginUserSchema).
+returns(
+    "users.get_login_candidate",
+    "id",
+    "username",
+    "email",
+    "full_name",
+    "is_active",
+    "is_admin",
+    "hashed_password",
+)
+returns("users.username_and_email_taken", "username_taken", "email_taken")
 
 
 @blp.post("/register")

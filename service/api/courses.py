@@ -4,8 +4,10 @@ from service.api.blueprint import Blueprint
 from service.api.spec import BEARER_SECURITY
 from service.db import queries, transaction
 from service.errors import abort
+from service.queries import returns
 from service.schemas.common import MessageSchema, keyset_page
 from service.schemas.courses import (
+    COURSE_COLUMNS,
     COURSE_FIELDS,
     CourseCreateSchema,
     CourseDeletedSchema,
@@ -14,7 +16,12 @@ from service.schemas.courses import (
     CourseSchema,
     CourseUpdateSchema,
 )
-from service.schemas.progress import ProgressSchema, ProgressUpdateSchema
+from service.schemas.progress import (
+    PROGRESS_COLUMNS,
+    CourseSummarySchema,
+    ProgressSchema,
+    ProgressUpdateSchema,
+)
 from service.security import admin_required, authenticate, bearer_token, current_user, login_required
 
 blp = Blueprint("courses", __name__, url_prefix="/api/courses", description="The course catalogue")
@@ -24,6 +31,11 @@ OPTIONAL_BEARER = [{}, *BEARER_SECURITY]
 COURSE_NOT_FOUND = "Course not found"
 NOT_ENROLLED = "You are not enrolled in this course"
 PROGRESS = {"tags": ["progress"]}
+
+for _course_query in ("list_courses", "get_course_by_id", "insert_course", "update_course"):
+    returns(f"courses.{_course_query}", *COURSE_COLUMNS)
+for _progress_query in ("enroll_in_course", "get_progress", "update_progress"):
+    returns(f"progress.{_progress_query}", *PROGRESS_COLUMNS, course=CourseSummarySchema)
 
 
 def _caller_is_admin():

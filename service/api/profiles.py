@@ -3,7 +3,9 @@
 from service.accounts import save_training_profile
 from service.api.auth import blp
 from service.db import queries, transaction
+from service.queries import returns
 from service.schemas.profiles import (
+    PROFILE_COLUMNS,
     TrainingProfileEnvelopeSchema,
     TrainingProfileSavedSchema,
     TrainingProfileSaveSchema,
@@ -12,6 +14,7 @@ from service.schemas.profiles import (
 from service.security import current_user, login_required
 
 TAG = {"tags": ["profiles"]}
+PROFILE = returns("profiles.get_training_profile", *PROFILE_COLUMNS)
 
 
 def _profile(user_id):

@@ -2,13 +2,16 @@
 
 from service.api.blueprint import Blueprint
 from service.db import queries
+from service.queries import returns
 from service.schemas.common import PageQuerySchema, keyset_page
-from service.schemas.progress import ProgressListSchema
+from service.schemas.progress import PROGRESS_COLUMNS, CourseSummarySchema, ProgressListSchema
 from service.security import current_user, login_required
 
 blp = Blueprint(
     "progress", __name__, url_prefix="/api", description="Enrolments and progress through courses"
 )
+
+returns("progress.list_user_progress", "id", *PROGRESS_COLUMNS, course=CourseSummarySchema)
 
 
 @blp.get("/progress")

@@ -7,6 +7,7 @@ from flask import g
 from service.api.auth import blp
 from service.db import queries, transaction
 from service.errors import abort, unauthorized
+from service.queries import returns
 from service.schemas.auth import TokenSchema
 from service.schemas.common import MessageSchema, keyset_page
 from service.schemas.sessions import LogoutAllSchema, SessionListQuerySchema, SessionListSchema
@@ -19,6 +20,15 @@ from service.security import (
 )
 
 TAG = {"tags": ["sessions"]}
+returns(
+    "sessions.list_user_sessions",
+    "id",
+    "created_at",
+    "expires_at",
+    "last_seen_at",
+    "user_agent",
+    "ip_address",
+)
 # A session this close to its absolute limit is not worth refreshing: sign in again.
 MIN_REFRESHED_LIFETIME = timedelta(minutes=1)
 

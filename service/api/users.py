@@ -4,10 +4,13 @@ from service import accounts
 from service.api.blueprint import Blueprint
 from service.db import queries, transaction
 from service.errors import abort
+from service.queries import returns
 from service.schemas.common import MessageSchema, PageQuerySchema, keyset_page
-from service.schemas.progress import ProgressListSchema
+from service.schemas.profiles import PROFILE_COLUMNS
+from service.schemas.progress import PROGRESS_COLUMNS, CourseSummarySchema, ProgressListSchema
 from service.schemas.users import (
     ADMIN_ONLY_FIELDS,
+    USER_COLUMNS,
     UserCreateSchema,
     UserListQuerySchema,
     UserListSchema,
@@ -17,6 +20,10 @@ from service.schemas.users import (
 from service.security import admin_required, current_user, hash_password, is_self_or_admin, login_required
 
 blp = Blueprint("users", __name__, url_prefix="/api/users", description="User management")
+
+returns("users.list_users", *USER_COLUMNS, *PROFILE_COLUMNS)
+returns("users.update_user")  # only whether the account exists
+returns("progress.list_user_progress", "id", *PROGRESS_COLUMNS, course=CourseSummarySchema)
 
 
 @blp.get("")

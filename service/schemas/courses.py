@@ -45,6 +45,22 @@ def _url():
     )
 
 
+# The columns of a Course row, as CourseSchema dumps them.
+COURSE_COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "duration_minutes",
+    "difficulty_level",
+    "category",
+    "video_url",
+    "thumbnail_url",
+    "is_active",
+    "created_at",
+    "updated_at",
+)
+
+
 class CourseSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     title = ma.fields.String(required=True)

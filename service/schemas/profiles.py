@@ -40,6 +40,9 @@ PROFILE_FIELDS = (
     *RATINGS,
 )
 
+# The columns of a questionnaire in a row (nest_profile reads them).
+PROFILE_COLUMNS = ("profile_id", *PROFILE_FIELDS, "profile_created_at", "profile_updated_at")
+
 
 def _one_of(values):
     return validate.OneOf(values, error="Must be one of: {choices}.")

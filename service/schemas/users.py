@@ -12,6 +12,10 @@ FULL_NAME = validate.Length(min=2, max=100, error="Must be 2 to 100 characters."
 PASSWORD = validate.Length(min=8, max=128, error="Must be 8 to 128 characters.")
 
 
+# The columns of a User row (UserSchema dumps them; nest_profile groups PROFILE_COLUMNS).
+USER_COLUMNS = ("id", "username", "email", "full_name", "is_active", "is_admin", "created_at", "updated_at")
+
+
 class UserSchema(ma.Schema):
     """The User representation; a row's flat profile columns become training_profile."""
 
