@@ -21,7 +21,8 @@ COPY wsgi.py init_db.py gunicorn.conf.py yoyo.ini pyproject.toml ./
 # The project itself, so that `yoyo apply` in the container finds its backend (yoyo.ini).
 RUN pip install --no-deps -e .
 
-RUN useradd --system --uid 10001 --home-dir /app urtraining
+RUN useradd --system --uid 10001 --home-dir /app urtraining \
+    && mkdir -p /app/.run && chown urtraining /app/.run
 USER urtraining
 
 EXPOSE 8000

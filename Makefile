@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint install migrate fuzz bench soak clean-db schema-doc check-sql
+.PHONY: run test lint install migrate fuzz bench soak clean-db schema-doc check-sql reload
 
 # The project itself is installed too (editable), so that `yoyo` finds its backend (yoyo.ini).
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -19,6 +19,11 @@ install: $(STAMP)
 ## Serve on http://$${HOST:-127.0.0.1}:$${PORT:-8000} (embedded PostgreSQL unless DATABASE_URL is set)
 run: $(STAMP)
 	$(BIN)/python -m service.devdb -- $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+## Apply edited sql/ files to the running `make run` server (SIGHUP): served only if every file is good
+RUN_DIR ?= .run
+reload:
+	kill -HUP "$$(cat $(RUN_DIR)/gunicorn.pid)"
 
 ## Lint, then the whole suite (embedded PostgreSQL unless TEST_DATABASE_URL is set)
 test: lint

@@ -10,6 +10,13 @@ from gunicorn.glogging import Logger
 
 load_dotenv()
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+# gunicorn.pid (for `make reload`: kill -HUP "$(cat .run/gunicorn.pid)") and the query snapshots.
+RUN_DIR = os.path.abspath(os.environ.get("RUN_DIR") or os.path.join(HERE, ".run"))
+os.makedirs(RUN_DIR, exist_ok=True)
+pidfile = os.path.join(RUN_DIR, "gunicorn.pid")
+SQL_SNAPSHOTS = os.path.join(RUN_DIR, "sql-snapshots")
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
@@ -51,15 +58,45 @@ def _truthy(name, default):
     return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
 
 
-def on_starting(server):
-    """Migrate (and seed) once, in the master, before any worker forks.
+class QueryFilesRefused(Exception):
+    """The sql/ folder has a problem; the message names each file and query."""
 
-    It runs init_db.py in a child process so the master never imports the app: after a
-    reload (SIGHUP) the new workers must load new code, not the master's copy.
+
+def _snapshot_query_files():
+    """Validate SQL_DIR and copy it to a new snapshot (service/sqlfiles.py, in a child process:
+    the master never imports the app); returns the snapshot's path."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            *("-m", "service.sqlfiles", "snapshot", "--into", SQL_SNAPSHOTS),
+            *("--keep", os.environ.get("SQL_SNAPSHOT_DIR", "")),
+        ],
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        raise QueryFilesRefused("; ".join(lines) or result.stderr.strip()[-2000:])
+    return lines[-1]
+
+
+def on_starting(server):
+    """Before any worker forks: check and snapshot the query files, then migrate (and seed) once.
+
+    Both run in child processes so the master never imports the app: after a reload (SIGHUP)
+    the new workers must load new code, not the master's copy. A query file that does not load
+    (or parse, or no longer has a query the code calls) stops the start, naming file and query.
     """
+    try:
+        os.environ["SQL_SNAPSHOT_DIR"] = _snapshot_query_files()
+    except QueryFilesRefused as refused:
+        raise SystemExit(f"sql: not starting, the query files have a problem: {refused}") from None
+    server.log.info("sql: workers load the queries from %s", os.environ["SQL_SNAPSHOT_DIR"])
     if not _truthy("AUTO_MIGRATE", "true"):
         return
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = HERE
     wait = os.environ.get("DB_STARTUP_WAIT_SECONDS", "30")
     result = subprocess.run(
         [sys.executable, os.path.join(here, "init_db.py"), "--wait", wait],
@@ -73,6 +110,22 @@ def on_starting(server):
         server.log.error(result.stderr.rstrip())
     if result.returncode != 0:
         raise SystemExit(f"init_db.py failed with exit code {result.returncode}: not starting")
+
+
+def on_reload(server):
+    """SIGHUP (`make reload`), before the new workers fork: a good SQL_DIR becomes their snapshot;
+    a bad one is logged, naming file and query, and the last good snapshot stays in use, by these
+    workers and by every worker started later (after a timeout, a crash or a kill)."""
+    try:
+        os.environ["SQL_SNAPSHOT_DIR"] = _snapshot_query_files()
+    except (QueryFilesRefused, subprocess.TimeoutExpired) as refused:
+        server.log.error(
+            "sql: reload refused, still serving the last good queries (%s): %s",
+            os.environ.get("SQL_SNAPSHOT_DIR"),
+            refused,
+        )
+        return
+    server.log.info("sql: reloaded; new workers load the queries from %s", os.environ["SQL_SNAPSHOT_DIR"])
 
 
 def worker_exit(server, worker):

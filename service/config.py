@@ -60,6 +60,9 @@ class Config:
 
         self.DATABASE_URL = env.str("DATABASE_URL", "")
         self.SQL_DIR = env.path("SQL_DIR", PROJECT_DIR / "sql")
+        # Set by gunicorn's master to the last good copy of SQL_DIR (service/sqlfiles.py): workers
+        # load their queries from it, so an edit reaches them only through a validated reload.
+        self.SQL_SNAPSHOT_DIR = env.path("SQL_SNAPSHOT_DIR", None)
         self.DB_POOL_MIN_SIZE = env.int("DB_POOL_MIN_SIZE", 1)
         self.DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", 4)
         self.DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", 3.0)

@@ -154,6 +154,7 @@ def sweep_pool_after_failure():
 
 
 def init_app(app, config):
-    app.extensions["queries"] = load_queries(config.SQL_DIR)
+    # Under gunicorn, the master's last validated copy of SQL_DIR (service/sqlfiles.py).
+    app.extensions["queries"] = load_queries(config.SQL_SNAPSHOT_DIR or config.SQL_DIR)
     app.extensions["pool"] = create_pool(config)
     app.teardown_appcontext(release_connection)

@@ -82,6 +82,7 @@ def spawn_server(database_url, tmp_path, **env_overrides):
         "GUNICORN_THREADS": "4",
     }
     env.update({key: str(value) for key, value in env_overrides.items()})
+    env.setdefault("RUN_DIR", str(tmp_path / f"run-{port}"))  # its own pid file and query snapshots
     log_path = tmp_path / f"gunicorn-{port}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
