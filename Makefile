@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint install migrate fuzz bench soak clean-db schema-doc check-sql reload
+.PHONY: run test lint lint-migrations install migrate fuzz bench soak clean-db schema-doc check-sql reload
 
 # The project itself is installed too (editable), so that `yoyo` finds its backend (yoyo.ini).
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -29,10 +29,22 @@ reload:
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP) lint-migrations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint sql migrations tests/queries.sql
+
+# squawk (npm, its exact version pinned in package.json), installed on first use. No lock file:
+# the package's only dependencies are its per-platform binaries, pinned to its own version.
+SQUAWK := node_modules/.bin/squawk
+$(SQUAWK): package.json
+	npm install --no-package-lock --no-audit --no-fund --loglevel=error
+	touch $@
+
+## squawk over the migrations (.squawk.toml): refuses those that would lock or rewrite a big table
+MIGRATIONS_DIR ?= migrations
+lint-migrations: $(SQUAWK)
+	$(SQUAWK) $(MIGRATIONS_DIR)/*.sql
 
 ## Apply migrations only (DATABASE_URL, or the embedded server)
 migrate: $(STAMP)
