@@ -545,3 +545,23 @@ SELECT
     is_admin
 FROM users
 WHERE id = :id;
+
+-- name: lock_user_row(id)$
+-- Hold an account's row lock until the caller's transaction ends (so a writer of it waits).
+SELECT id FROM users
+WHERE id = :id
+FOR UPDATE;
+
+-- name: list_named_statements()
+-- The statements other sessions of this database are running that carry a query name.
+SELECT
+    pid,
+    state,
+    wait_event_type,
+    query
+FROM pg_stat_activity
+WHERE
+    datname = current_database()
+    AND pid <> pg_backend_pid()
+    AND starts_with(query, '/*query=')
+ORDER BY pid;
