@@ -2,15 +2,18 @@
 
 `load_queries()` reads every `sql/<file>.sql` with aiosql into `queries.<file>.<query>`, spelt in
 Python as in SQL (`-- name: get_user_by_id(id)^` in users.sql is `queries.users.get_user_by_id`).
-Each statement sent to PostgreSQL starts with a sqlcommenter-style comment naming it,
-`/*query='users.get_user_by_id'*/`, so pg_stat_activity, pg_stat_statements and the slow-query
-log say which query a statement is. The name goes first, not last as sqlcommenter appends it:
-pg_stat_activity cuts a statement at track_activity_query_size (1 kB by default).
+Each statement sent to PostgreSQL carries a sqlcommenter-style comment naming it right after its
+first keyword, `SELECT /*query='users.get_user_by_id'*/ ...`, so pg_stat_activity,
+pg_stat_statements and the slow-query log say which query a statement is. Not at the end, as
+sqlcommenter appends it: pg_stat_activity cuts a statement at track_activity_query_size (1 kB by
+default). Not before the first keyword either: pg_stat_statements keeps a statement's text from
+its first keyword on, so a leading comment never reaches it.
 
 This module needs no Flask app: gunicorn's master, the seed, `make check-sql` and the tests load
 the files with it. A request uses them through `service.db.queries`, bound to its connection.
 """
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,13 +27,23 @@ class QueryFileError(RuntimeError):
     """A file in sql/ could not be loaded; the message names the file and the query."""
 
 
+_FIRST_KEYWORD = re.compile(r"\s*[A-Za-z]+")
+
+
+def named_statement(sql, name):
+    """The statement with `/*query='<name>'*/` right after its first keyword."""
+    keyword = _FIRST_KEYWORD.match(sql)
+    at = keyword.end() if keyword else 0
+    return f"{sql[:at]} /*query='{name}'*/{sql[at:]}" if at else f"/*query='{name}'*/ {sql}"
+
+
 def _loader_for(namespace):
     """An aiosql loader that names each query `<namespace>.<query>` inside its own SQL."""
 
     class NamingLoader(QueryLoader):
         def _make_query_datum(self, query, ns_parts, floc):
             datum = super()._make_query_datum(query, [namespace, *ns_parts], floc)
-            return datum._replace(sql=f"/*query='{datum.query_name}'*/ {datum.sql}")
+            return datum._replace(sql=named_statement(datum.sql, datum.query_name))
 
     return NamingLoader
 

@@ -563,5 +563,5 @@ FROM pg_stat_activity
 WHERE
     datname = current_database()
     AND pid <> pg_backend_pid()
-    AND starts_with(query, '/*query=')
+    AND strpos(query, '/*query=') > 0
 ORDER BY pid;

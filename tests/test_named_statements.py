@@ -31,7 +31,7 @@ def test_pg_stat_activity_names_the_query_a_waiting_request_runs(
                     (
                         row
                         for row in tq.list_named_statements(db)
-                        if row["query"].startswith("/*query='users.update_user'*/ ")
+                        if row["query"].startswith("UPDATE /*query='users.update_user'*/")
                     ),
                     None,
                 )

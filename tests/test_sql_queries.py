@@ -8,6 +8,9 @@ parameter name. A new query is covered automatically; a query with a parameter n
 sqlcheck.SAMPLE_ARGUMENTS fails here until a sample value (valid for the schema's CHECKs) is added.
 """
 
+import re
+
+import pglast
 import pytest
 
 from service import sqlcheck
@@ -52,9 +55,22 @@ def test_queries_are_named_by_their_file():
     } <= set(QUERY_NAMES)
 
 
-def test_every_statement_starts_with_a_comment_naming_its_query():
+def test_every_statement_names_its_query_in_a_comment_after_its_first_keyword():
     for name, query in QUERIES:
-        assert query.sql.startswith(f"/*query='{name}'*/ "), name
+        assert re.match(
+            rf"(SELECT|WITH|INSERT|UPDATE|DELETE) /\*query='{re.escape(name)}'\*/\s", query.sql
+        ), name
+
+
+def test_the_name_is_inside_the_statement_text_that_pg_stat_statements_keeps():
+    """pg_stat_statements stores a statement from its first keyword (the parser's stmt_location)
+    to its end (stmt_len): a comment before the first keyword never reaches it. Checked with
+    PostgreSQL's own parser (pglast)."""
+    for name, query in QUERIES:
+        text = re.sub(r"%\(\w+\)s", "$1", query.sql)
+        (statement,) = pglast.parser.parse_sql(text)
+        kept = text[statement.stmt_location :][: statement.stmt_len or None]
+        assert 0 <= kept.find(f"/*query='{name}'*/") < 40, name
 
 
 # --- loading -----------------------------------------------------------------------------------
