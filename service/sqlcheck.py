@@ -396,8 +396,13 @@ def main(argv=None):
     for problem in problems:
         print(problem)
     verdict = f"{len(problems)} problem(s)" if problems else "ok"
+    shown = (
+        os.path.relpath(args.sql_dir)
+        if Path(args.sql_dir).resolve().is_relative_to(Path.cwd())
+        else args.sql_dir
+    )
     print(
-        f"check-sql: {verdict}: {count} queries in {len(queries.files)} files from {args.sql_dir}, "
+        f"check-sql: {verdict}: {count} queries in {len(queries.files)} files from {shown}, "
         f"{checked} declarations checked, in {time.monotonic() - started:.1f} s"
     )
     return 1 if problems else 0
