@@ -62,38 +62,57 @@ class QueryFilesRefused(Exception):
     """The sql/ folder has a problem; the message names each file and query."""
 
 
-def _snapshot_query_files():
-    """Validate SQL_DIR and copy it to a new snapshot (service/sqlfiles.py, in a child process:
-    the master never imports the app); returns the snapshot's path."""
-    result = subprocess.run(
+def _start_snapshot():
+    """Validate SQL_DIR and copy it to a new snapshot (service/sqlfiles.py) in a child process:
+    the master never imports the app. Returns the running child."""
+    return subprocess.Popen(
         [
             sys.executable,
             *("-m", "service.sqlfiles", "snapshot", "--into", SQL_SNAPSHOTS),
             *("--keep", os.environ.get("SQL_SNAPSHOT_DIR", "")),
         ],
         cwd=HERE,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
     )
-    lines = result.stdout.strip().splitlines()
-    if result.returncode != 0 or not lines:
-        raise QueryFilesRefused("; ".join(lines) or result.stderr.strip()[-2000:])
+
+
+def _snapshot_path(child):
+    """The new snapshot's path, once the child is done; QueryFilesRefused naming file and query."""
+    try:
+        stdout, stderr = child.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise QueryFilesRefused("checking the query files took more than 120 s") from None
+    lines = stdout.strip().splitlines()
+    if child.returncode != 0 or not lines:
+        raise QueryFilesRefused("; ".join(lines) or stderr.strip()[-2000:])
     return lines[-1]
 
 
 def on_starting(server):
-    """Before any worker forks: check and snapshot the query files, then migrate (and seed) once.
+    """Before any worker forks: check and snapshot the query files, and migrate (and seed) once.
 
-    Both run in child processes so the master never imports the app: after a reload (SIGHUP)
-    the new workers must load new code, not the master's copy. A query file that does not load
-    (or parse, or no longer has a query the code calls) stops the start, naming file and query.
+    Both run in child processes (side by side, to start sooner) so the master never imports the
+    app: after a reload (SIGHUP) the new workers must load new code, not the master's copy. A
+    query file that does not load (or parse, or no longer has a query the code calls) stops the
+    start, naming file and query.
     """
+    snapshot = _start_snapshot()
     try:
-        os.environ["SQL_SNAPSHOT_DIR"] = _snapshot_query_files()
-    except QueryFilesRefused as refused:
-        raise SystemExit(f"sql: not starting, the query files have a problem: {refused}") from None
+        _migrate(server)
+    finally:
+        try:
+            os.environ["SQL_SNAPSHOT_DIR"] = _snapshot_path(snapshot)
+        except QueryFilesRefused as refused:
+            raise SystemExit(f"sql: not starting, the query files have a problem: {refused}") from None
     server.log.info("sql: workers load the queries from %s", os.environ["SQL_SNAPSHOT_DIR"])
+
+
+def _migrate(server):
+    """Apply pending migrations (and the sample data) with init_db.py, unless AUTO_MIGRATE=false."""
     if not _truthy("AUTO_MIGRATE", "true"):
         return
     here = HERE
@@ -117,8 +136,8 @@ def on_reload(server):
     a bad one is logged, naming file and query, and the last good snapshot stays in use, by these
     workers and by every worker started later (after a timeout, a crash or a kill)."""
     try:
-        os.environ["SQL_SNAPSHOT_DIR"] = _snapshot_query_files()
-    except (QueryFilesRefused, subprocess.TimeoutExpired) as refused:
+        os.environ["SQL_SNAPSHOT_DIR"] = _snapshot_path(_start_snapshot())
+    except QueryFilesRefused as refused:
         server.log.error(
             "sql: reload refused, still serving the last good queries (%s): %s",
             os.environ.get("SQL_SNAPSHOT_DIR"),

@@ -180,6 +180,7 @@ def test_a_broken_query_file_refuses_the_start_naming_file_and_query(tmp_path):
             "PORT": str(free_port()),
             "SQL_DIR": str(sql_dir),
             "RUN_DIR": str(tmp_path / "run"),
+            "AUTO_MIGRATE": "false",
         },
         capture_output=True,
         text=True,
