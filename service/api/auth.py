@@ -4,8 +4,10 @@ from flask import g
 
 from service import accounts, housekeeping, throttle
 from service.api.blueprint import Blueprint
+from service.api.bodies import json_body
 from service.db import queries, transaction
 from service.errors import abort, unauthorized
+from service.queries import returns
 from service.schemas.auth import (
     AvailabilityQuerySchema,
     AvailabilitySchema,
@@ -21,11 +23,14 @@ from service.schemas.auth import (
 from service.schemas.common import MessageSchema
 from service.schemas.users import RegisteredSchema, RegisterSchema, UserInfoSchema
 from service.security import (
+    SIGNED_IN_COLUMNS,
     current_user,
     hash_password,
     login_required,
+    login_required_with_read,
     needs_rehash,
     open_session,
+    read_signed_in,
     token_response,
     verify_password,
 )
@@ -78,15 +83,15 @@ def logout():
     return {"message": "Successfully logged out"}
 
 
+returns("users.get_signed_in_user", *SIGNED_IN_COLUMNS, body=UserInfoSchema)
+
+
 @blp.get("/me")
-@login_required
+@login_required_with_read
 @blp.response(200, UserInfoSchema)
 def me():
     """The caller's account with their training profile."""
-    user = queries.users.get_user_by_id(id=current_user()["id"])
-    if user is None:
-        unauthorized()
-    return {"user_info": user}
+    return json_body(read_signed_in(queries.users.get_signed_in_user))
 
 
 @blp.get("/verify-token")

@@ -10,9 +10,11 @@ import flask_smorest
 import marshmallow as ma
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.exceptions import HTTPException
 
 from service.api.spec import BEARER_SECURITY, ERROR_RESPONSES
 from service.errors import abort
+from service.security import check_pending_session
 
 # Errors any operation with a JSON body can give, and endpoints that never touch the database
 # (every other operation may answer 503).
@@ -35,6 +37,15 @@ class JsonBodyParser(FlaskParser):
         "query": ma.RAISE,
         "querystring": ma.RAISE,
     }
+
+    def parse(self, *args, **kwargs):
+        try:
+            return super().parse(*args, **kwargs)
+        except HTTPException:
+            # A view whose read checks the session (login_required_with_read) has not run it
+            # yet: check it now, so that 401 (and 403) still come before a validation error.
+            check_pending_session()
+            raise
 
     def _raw_load_json(self, req):
         raw = req.get_data(cache=True)

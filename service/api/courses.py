@@ -1,10 +1,12 @@
 """The course catalogue: anyone may browse active courses; admins manage them; users enrol."""
 
 from service.api.blueprint import Blueprint
+from service.api.bodies import json_body
 from service.api.spec import BEARER_SECURITY
 from service.db import queries, transaction
 from service.errors import abort
-from service.schemas.common import MessageSchema, keyset_page
+from service.queries import returns
+from service.schemas.common import MessageSchema
 from service.schemas.courses import (
     COURSE_FIELDS,
     CourseCreateSchema,
@@ -24,6 +26,12 @@ OPTIONAL_BEARER = [{}, *BEARER_SECURITY]
 COURSE_NOT_FOUND = "Course not found"
 NOT_ENROLLED = "You are not enrolled in this course"
 PROGRESS = {"tags": ["progress"]}
+
+returns("courses.list_courses_page", body=CourseListSchema)
+returns("courses.get_course", "is_active", body=CourseSchema)
+returns("progress.enroll_in_course", body=ProgressSchema)
+returns("progress.get_progress", body=ProgressSchema)
+returns("progress.update_progress", body=ProgressSchema)
 
 
 def _caller_is_admin():
@@ -47,15 +55,15 @@ def list_courses(args):
             abort(401, "Sign in as an admin to list inactive courses", headers={"WWW-Authenticate": "Bearer"})
         if not is_admin:
             abort(403, "Only admins may list inactive courses")
-    return keyset_page(
-        "courses",
-        queries.courses.list_courses,
-        args,
+    page = queries.courses.list_courses_page(
         include_inactive=args["include_inactive"],
         category=args["category"],
         difficulty_level=args["difficulty_level"],
         q=args["q"],
+        after_id=args["after_id"],
+        page_size=args["limit"],
     )
+    return json_body(page["body"])
 
 
 @blp.get("/<int:course_id>")
@@ -64,10 +72,10 @@ def list_courses(args):
 @blp.alt_response(401, response="UNAUTHORIZED")
 def get_course(course_id):
     """One course; an inactive one only for admins."""
-    course = queries.courses.get_course_by_id(id=course_id)
+    course = queries.courses.get_course(id=course_id)
     if course is None or (not course["is_active"] and not _caller_is_admin()):
         abort(404, COURSE_NOT_FOUND)
-    return course
+    return json_body(course["body"])
 
 
 @blp.post("")
@@ -122,11 +130,11 @@ def enroll(course_id):
     user = current_user()
     progress = queries.progress.enroll_in_course(user_id=user["id"], course_id=course_id)
     if progress is not None:
-        return progress
+        return json_body(progress["body"], 201)
     existing = queries.progress.get_progress(user_id=user["id"], course_id=course_id)
     if existing is not None:
-        return existing, 200
-    course = queries.courses.get_course_by_id(id=course_id)
+        return json_body(existing["body"])
+    course = queries.courses.get_course(id=course_id)
     if course is None or not user["is_admin"]:
         abort(404, COURSE_NOT_FOUND)
     abort(409, "This course is inactive: it takes no new enrolments")
@@ -155,4 +163,4 @@ def update_progress(data, course_id):
     )
     if progress is None:
         abort(404, NOT_ENROLLED)
-    return progress
+    return json_body(progress["body"])
