@@ -17,8 +17,8 @@ WITH course AS (
 enrolled AS (
     INSERT INTO user_course_progress AS p (user_id, course_id)
     SELECT
-        :user_id,
-        (course).id
+        :user_id AS owner_id,
+        (course).id AS course_id
     FROM course
     ON CONFLICT (user_id, course_id) DO NOTHING
     RETURNING p AS progress
@@ -81,10 +81,10 @@ SELECT
                 'pagination', api_pagination(:page_size, count(*), max(p.id))
             )::TEXT
         FROM (
-            SELECT id
-            FROM user_course_progress
-            WHERE user_id = s.user_id AND id > :after_id
-            ORDER BY id
+            SELECT mine.id
+            FROM user_course_progress AS mine
+            WHERE mine.user_id = s.user_id AND mine.id > :after_id
+            ORDER BY mine.id
             LIMIT :page_size
         ) AS page
         INNER JOIN user_course_progress AS p ON page.id = p.id
@@ -116,7 +116,7 @@ SELECT
     CASE
         WHEN
             (s.is_admin OR s.user_id = :user_id)
-            AND exists(
+            AND EXISTS (
                 SELECT 1 FROM users
                 WHERE id = :user_id
             )

@@ -123,13 +123,13 @@ SELECT
                 'pagination', api_pagination(:page_size, count(*), min(a.id))
             )::TEXT
         FROM (
-            SELECT id
-            FROM active_sessions
+            SELECT mine.id
+            FROM active_sessions AS mine
             WHERE
-                user_id = s.user_id
-                AND expires_at > now()
-                AND (:before_id::BIGINT IS NULL OR id < :before_id)
-            ORDER BY id DESC
+                mine.user_id = s.user_id
+                AND mine.expires_at > now()
+                AND (:before_id::BIGINT IS NULL OR mine.id < :before_id)
+            ORDER BY mine.id DESC
             LIMIT :page_size
         ) AS page
         INNER JOIN active_sessions AS a ON page.id = a.id

@@ -525,3 +525,30 @@ SELECT
     (SELECT max(id) FROM users) AS max_user_id,
     (SELECT min(id) FROM courses) AS min_course_id,
     (SELECT max(id) FROM courses) AS max_course_id;
+
+-- --- responses built by PostgreSQL (tests/test_json_bodies.py) ----------------------------------
+
+-- name: set_local_time_zone(zone)$
+-- Set the session time zone until the end of the transaction.
+SELECT set_config('TimeZone', :zone, true) AS zone;
+
+-- name: api_timestamp_text(moment)$
+-- A moment as api_timestamp writes it.
+SELECT api_timestamp(:moment::TIMESTAMPTZ) AS text;
+
+-- name: get_full_course_row(id)^
+-- Every column of a course, as the Course schema dumped it before.
+SELECT
+    id,
+    title,
+    description,
+    duration_minutes,
+    difficulty_level,
+    category,
+    video_url,
+    thumbnail_url,
+    is_active,
+    created_at,
+    updated_at
+FROM courses
+WHERE id = :id;
