@@ -12,29 +12,30 @@ ON CONFLICT (lower(title)) WHERE is_active DO NOTHING;
 -- courses unless include_inactive. q matches a substring of the title or description,
 -- case-insensitively (strpos, not LIKE: the text a client sends is never a pattern).
 WITH page AS (
-    SELECT id
-    FROM courses
+    SELECT
+        c.id,
+        c AS course
+    FROM courses AS c
     WHERE
-        id > :after_id
-        AND (is_active OR :include_inactive)
-        AND (:category::TEXT IS NULL OR category = :category)
-        AND (:difficulty_level::TEXT IS NULL OR difficulty_level = :difficulty_level)
+        c.id > :after_id
+        AND (c.is_active OR :include_inactive)
+        AND (:category::TEXT IS NULL OR c.category = :category)
+        AND (:difficulty_level::TEXT IS NULL OR c.difficulty_level = :difficulty_level)
         AND (
             :q::TEXT IS NULL
-            OR strpos(lower(title), lower(:q)) > 0
-            OR strpos(lower(description), lower(:q)) > 0
+            OR strpos(lower(c.title), lower(:q)) > 0
+            OR strpos(lower(c.description), lower(:q)) > 0
         )
-    ORDER BY id
+    ORDER BY c.id
     LIMIT :page_size
 )
 
 SELECT
     json_build_object(
-        'courses', coalesce(json_agg(api_course(c) ORDER BY c.id), '[]'::JSON),
-        'pagination', api_pagination(:page_size, count(*), max(c.id))
+        'courses', coalesce(json_agg(api_course(page.course) ORDER BY page.id), '[]'::JSON),
+        'pagination', api_pagination(:page_size, count(*), max(page.id))
     )::TEXT AS body
-FROM page
-INNER JOIN courses AS c ON page.id = c.id;
+FROM page;
 
 -- name: get_course(id)^
 -- One course, active or not: whether it is active, and the Course as the response body.

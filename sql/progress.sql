@@ -77,18 +77,30 @@ SELECT
     (
         SELECT
             json_build_object(
-                'progress', coalesce(json_agg(api_progress(p, c) ORDER BY p.id), '[]'::JSON),
-                'pagination', api_pagination(:page_size, count(*), max(p.id))
+                'progress', coalesce(
+                    json_agg(
+                        api_progress(
+                            page.enrolment,
+                            (
+                                SELECT c FROM courses AS c
+                                WHERE c.id = page.course_id
+                            )
+                        ) ORDER BY page.id
+                    ),
+                    '[]'::JSON
+                ),
+                'pagination', api_pagination(:page_size, count(*), max(page.id))
             )::TEXT
         FROM (
-            SELECT mine.id
-            FROM user_course_progress AS mine
-            WHERE mine.user_id = s.user_id AND mine.id > :after_id
-            ORDER BY mine.id
+            SELECT
+                p.id,
+                p.course_id,
+                p AS enrolment
+            FROM user_course_progress AS p
+            WHERE p.user_id = s.user_id AND p.id > :after_id
+            ORDER BY p.id
             LIMIT :page_size
         ) AS page
-        INNER JOIN user_course_progress AS p ON page.id = p.id
-        INNER JOIN courses AS c ON p.course_id = c.id
     ) AS body
 FROM signed_in_sessions AS s
 WHERE s.token_hash = :token_hash;
@@ -123,18 +135,30 @@ SELECT
             THEN (
                 SELECT
                     json_build_object(
-                        'progress', coalesce(json_agg(api_progress(p, c) ORDER BY p.id), '[]'::JSON),
-                        'pagination', api_pagination(:page_size, count(*), max(p.id))
+                        'progress', coalesce(
+                            json_agg(
+                                api_progress(
+                                    page.enrolment,
+                                    (
+                                        SELECT c FROM courses AS c
+                                        WHERE c.id = page.course_id
+                                    )
+                                ) ORDER BY page.id
+                            ),
+                            '[]'::JSON
+                        ),
+                        'pagination', api_pagination(:page_size, count(*), max(page.id))
                     )::TEXT
                 FROM (
-                    SELECT id
-                    FROM user_course_progress
-                    WHERE user_id = :user_id AND id > :after_id
-                    ORDER BY id
+                    SELECT
+                        p.id,
+                        p.course_id,
+                        p AS enrolment
+                    FROM user_course_progress AS p
+                    WHERE p.user_id = :user_id AND p.id > :after_id
+                    ORDER BY p.id
                     LIMIT :page_size
                 ) AS page
-                INNER JOIN user_course_progress AS p ON page.id = p.id
-                INNER JOIN courses AS c ON p.course_id = c.id
             )
     END AS body
 FROM signed_in_sessions AS s

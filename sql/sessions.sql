@@ -109,31 +109,36 @@ SELECT
                 'active_sessions', coalesce(
                     json_agg(
                         json_build_object(
-                            'id', a.id,
-                            'created_at', api_timestamp(a.created_at),
-                            'expires_at', api_timestamp(a.expires_at),
-                            'last_seen_at', api_timestamp(coalesce(t.last_seen_at, a.last_seen_at)),
-                            'user_agent', a.user_agent,
-                            'ip_address', a.ip_address,
-                            'current', a.id = s.session_id
-                        ) ORDER BY a.id DESC
+                            'id', page.id,
+                            'created_at', api_timestamp(page.created_at),
+                            'expires_at', api_timestamp(page.expires_at),
+                            'last_seen_at', api_timestamp(coalesce(t.last_seen_at, page.last_seen_at)),
+                            'user_agent', page.user_agent,
+                            'ip_address', page.ip_address,
+                            'current', page.id = s.session_id
+                        ) ORDER BY page.id DESC
                     ),
                     '[]'::JSON
                 ),
-                'pagination', api_pagination(:page_size, count(*), min(a.id))
+                'pagination', api_pagination(:page_size, count(*), min(page.id))
             )::TEXT
         FROM (
-            SELECT mine.id
-            FROM active_sessions AS mine
+            SELECT
+                a.id,
+                a.created_at,
+                a.expires_at,
+                a.last_seen_at,
+                a.user_agent,
+                a.ip_address
+            FROM active_sessions AS a
             WHERE
-                mine.user_id = s.user_id
-                AND mine.expires_at > now()
-                AND (:before_id::BIGINT IS NULL OR mine.id < :before_id)
-            ORDER BY mine.id DESC
+                a.user_id = s.user_id
+                AND a.expires_at > now()
+                AND (:before_id::BIGINT IS NULL OR a.id < :before_id)
+            ORDER BY a.id DESC
             LIMIT :page_size
         ) AS page
-        INNER JOIN active_sessions AS a ON page.id = a.id
-        LEFT JOIN touched AS t ON a.id = t.id
+        LEFT JOIN touched AS t ON page.id = t.id
     ) AS body
 FROM signed_in_sessions AS s
 WHERE s.token_hash = :token_hash;

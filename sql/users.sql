@@ -145,9 +145,9 @@ WHERE s.token_hash = :token_hash;
 -- GET /api/users in one round trip: the caller's session (no row when the token does not sign
 -- anyone in) and, for an admin, the page as body: {"users": [User], "pagination": {...}};
 -- body is NULL for a caller who is not an admin.
--- Keyset: users with ids above after_id, in id order. The page's ids are found first (a seek on
--- the primary key, filters applied there), then only those rows are joined to their profiles,
--- so a page deep in the table costs what the first one does.
+-- Keyset: users with ids above after_id, in id order. The page is found first (a seek on the
+-- primary key, filters applied there), then each of its accounts looks up its own profile
+-- (one index probe each), so a page deep in the table costs what the first one does.
 -- q matches a substring of username, email or full name, case-insensitively
 -- (strpos, not LIKE: the text a client sends is never a pattern).
 WITH touched AS (
@@ -160,19 +160,21 @@ WITH touched AS (
 ),
 
 page AS (
-    SELECT id
-    FROM users
+    SELECT
+        u.id,
+        u AS account
+    FROM users AS u
     WHERE
-        id > :after_id
-        AND (:is_active::BOOLEAN IS NULL OR is_active = :is_active)
-        AND (:is_admin::BOOLEAN IS NULL OR is_admin = :is_admin)
+        u.id > :after_id
+        AND (:is_active::BOOLEAN IS NULL OR u.is_active = :is_active)
+        AND (:is_admin::BOOLEAN IS NULL OR u.is_admin = :is_admin)
         AND (
             :q::TEXT IS NULL
-            OR strpos(lower(username), lower(:q)) > 0
-            OR strpos(email, lower(:q)) > 0
-            OR strpos(lower(full_name), lower(:q)) > 0
+            OR strpos(lower(u.username), lower(:q)) > 0
+            OR strpos(u.email, lower(:q)) > 0
+            OR strpos(lower(u.full_name), lower(:q)) > 0
         )
-    ORDER BY id
+    ORDER BY u.id
     LIMIT :page_size
 )
 
@@ -185,12 +187,21 @@ SELECT
     CASE WHEN s.is_admin THEN (
         SELECT
             json_build_object(
-                'users', coalesce(json_agg(api_user(u, tp) ORDER BY u.id), '[]'::JSON),
-                'pagination', api_pagination(:page_size, count(*), max(u.id))
+                'users', coalesce(
+                    json_agg(
+                        api_user(
+                            page.account,
+                            (
+                                SELECT tp FROM training_profiles AS tp
+                                WHERE tp.user_id = page.id
+                            )
+                        ) ORDER BY page.id
+                    ),
+                    '[]'::JSON
+                ),
+                'pagination', api_pagination(:page_size, count(*), max(page.id))
             )::TEXT
         FROM page
-        INNER JOIN users AS u ON page.id = u.id
-        LEFT JOIN training_profiles AS tp ON u.id = tp.user_id
     ) END AS body
 FROM signed_in_sessions AS s
 WHERE s.token_hash = :token_hash;
