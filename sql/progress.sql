@@ -58,7 +58,7 @@ RETURNING id;
 -- GET /api/progress in one round trip: the caller's session (no row when the token does not
 -- sign anyone in) and, as body, a page of their enrolments in enrolment order, each with its
 -- course summary (retired courses included): {"progress": [Progress], "pagination": {...}}.
--- Keyset: ids above after_id; a seek on (user_id, id) at any depth.
+-- Keyset: ids above after_id, the same work at any depth (see tests/test_query_plans.py).
 WITH touched AS (
     UPDATE active_sessions
     SET last_seen_at = now()

@@ -601,5 +601,5 @@ SELECT
 -- name: enable_plan_analysis()!
 -- Make auto_explain's plans executed ones (EXPLAIN ANALYZE: actual rows, rows removed by filter).
 SELECT
-    set_config('auto_explain.log_analyze', 'on', false) AS analyze,
-    set_config('auto_explain.log_timing', 'off', false) AS timing;
+    set_config('auto_explain.log_analyze', 'on', false) AS analyze_plans,
+    set_config('auto_explain.log_timing', 'off', false) AS time_nodes;

@@ -270,6 +270,11 @@ LIST_KEYS = {
 # What one page may read, whatever the size of the table or the list: the page (and a look-up
 # per row of it, e.g. a user's profile or an enrolment's course), the caller's session.
 ROWS_PER_PAGE_READ = 3 * PAGE + 10
+# Except for one user's enrolments: the planner reckons a user has about one (rows / distinct
+# users) and reads all of theirs through the unique (user_id, course_id) index, then keeps the
+# page (a top-N sort); an index on (user_id, id) was measured unused. So such a page reads the
+# user's enrolments - bounded by the catalogue, the same at any depth, whatever the table size.
+READS_ONE_USERS_LIST = {"progress.list_my_progress_page", "progress.list_user_progress_page"}
 
 
 def _rows_read(nodes):
@@ -304,7 +309,8 @@ def test_a_keyset_page_is_an_index_seek_wherever_it_is_in_the_list(plan_of, name
     assert len(page[LIST_KEYS[name]]) == PAGE, f"{name} {where}: not a full page"
     assert _seq_scans_on_big_tables(nodes) == [], f"{name} {where}: {[n['Node Type'] for n in nodes]}"
     assert _indexes_used(nodes), f"{name} {where} uses no index"
-    assert _rows_read(nodes) <= ROWS_PER_PAGE_READ, f"{name} {where} read {_rows_read(nodes)} rows"
+    bound = ROWS_PER_PAGE_READ + (COURSES if name in READS_ONE_USERS_LIST else 0)
+    assert _rows_read(nodes) <= bound, f"{name} {where} read {_rows_read(nodes)} rows"
 
 
 @pytest.mark.parametrize("name", list(KEYSET_LISTS))
