@@ -135,7 +135,7 @@ def test_the_session_list_shows_the_last_seen_time_its_own_statement_wrote(clien
 
     listed = client.get("/auth/active-sessions", headers=user.headers).json["active_sessions"][0]
 
-    stored = list(tq.list_session_rows(db, user_id=user["id"]))[0]["last_seen_at"]
+    stored = next(tq.list_session_rows(db, user_id=user["id"]))["last_seen_at"]
     assert listed["current"] is True
     assert listed["last_seen_at"] == stored.isoformat()
 
@@ -179,10 +179,8 @@ def _login_token(client):
 
 def test_last_seen_is_kept_within_a_minute_by_reads_too(client, db, tq, user):
     tq.set_sessions_last_seen(db, user_id=user["id"], seconds_ago=300)
-    stale = list(tq.list_session_rows(db, user_id=user["id"]))[0]["last_seen_at"]
+    stale = next(tq.list_session_rows(db, user_id=user["id"]))["last_seen_at"]
 
     assert client.get("/api/progress", headers=user.headers).status_code == 200
 
-    assert list(tq.list_session_rows(db, user_id=user["id"]))[0]["last_seen_at"] > stale + timedelta(
-        seconds=240
-    )
+    assert next(tq.list_session_rows(db, user_id=user["id"]))["last_seen_at"] > stale + timedelta(seconds=240)
