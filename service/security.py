@@ -9,7 +9,7 @@ memory, then one query joining the session to its (active) user: either on its o
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from functools import wraps
+from functools import lru_cache, wraps
 
 from flask import g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -25,8 +25,14 @@ LAST_SEEN_RESOLUTION_SECONDS = 60
 
 def _serializer():
     config = settings()
-    keys = [*config.PREVIOUS_SECRET_KEYS, config.SECRET_KEY]  # signs with the last, verifies with all
-    return URLSafeTimedSerializer(keys, salt=TOKEN_SALT, signer_kwargs={"digest_method": hashlib.sha256})
+    return _serializer_for((*config.PREVIOUS_SECRET_KEYS, config.SECRET_KEY))
+
+
+@lru_cache(maxsize=8)
+def _serializer_for(keys):
+    """Signs with the last key, verifies with all; made once per key list (it keeps no state)."""
+    signer_kwargs = {"digest_method": hashlib.sha256}
+    return URLSafeTimedSerializer(list(keys), salt=TOKEN_SALT, signer_kwargs=signer_kwargs)
 
 
 def hash_secret(secret):
