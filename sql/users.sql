@@ -233,9 +233,42 @@ SELECT id FROM users
 WHERE lower(username) = lower(:username)
 LIMIT 1;
 
--- name: email_taken_by_another(email, user_id)$
--- Whether another account than user_id already uses this email.
-SELECT exists(
-    SELECT 1 FROM users
-    WHERE email = lower(:email) AND id <> :user_id
-) AS taken;
+-- name: check_email_for_caller(token_hash, touch_after_seconds, email)^
+-- GET /auth/check-email-availability in one round trip: the caller's session (no row when the
+-- token does not sign anyone in) and the answer as body, {"available", "message"}: an email is
+-- available unless another account uses it (the caller's own counts as available).
+WITH touched AS (
+    UPDATE active_sessions
+    SET last_seen_at = now()
+    WHERE
+        token_hash = :token_hash
+        AND expires_at > now()
+        AND last_seen_at < now() - make_interval(secs => :touch_after_seconds)
+),
+
+caller AS (
+    SELECT
+        s.session_id,
+        s.authenticated_at,
+        s.user_id,
+        s.username,
+        s.is_admin,
+        exists(
+            SELECT 1 FROM users AS other
+            WHERE other.email = lower(:email) AND other.id <> s.user_id
+        ) AS email_taken
+    FROM signed_in_sessions AS s
+    WHERE s.token_hash = :token_hash
+)
+
+SELECT
+    session_id,
+    authenticated_at,
+    user_id AS id,
+    username,
+    is_admin,
+    json_build_object(
+        'available', NOT email_taken,
+        'message', CASE WHEN email_taken THEN 'Email already registered' ELSE 'Email is available' END
+    )::TEXT AS body
+FROM caller;

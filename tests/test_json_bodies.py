@@ -71,6 +71,7 @@ def _page(**extra):
 # How to call each query that returns JSON, given the world: (arguments, runs in a rolled-back transaction).
 CALLS = {
     "users.get_signed_in_user": lambda w: _signed_in(w, "user"),
+    "users.check_email_for_caller": lambda w: {**_signed_in(w, "user"), "email": "nobody@example.org"},
     "users.get_visible_user": lambda w: {**_signed_in(w), "id": w["user"]["id"]},
     "users.list_users_page": lambda w: {
         **_signed_in(w),

@@ -57,6 +57,7 @@ READS = [
     ("user", "/auth/me", "users.get_signed_in_user"),
     ("user", "/auth/verify-token", "sessions.authenticate_session"),
     ("user", "/auth/training-profile", "profiles.get_my_training_profile"),
+    ("user", "/auth/check-email-availability?email=x@example.org", "users.check_email_for_caller"),
     ("user", "/auth/active-sessions", "sessions.list_my_sessions_page"),
     ("user", "/api/progress", "progress.list_my_progress_page"),
     ("user", "/api/users/{user}", "users.get_visible_user"),

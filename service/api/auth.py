@@ -160,11 +160,13 @@ def change_password(data):
     return {"message": "Password changed; your other sessions were signed out"}
 
 
+returns("users.check_email_for_caller", *SIGNED_IN_COLUMNS, body=EmailAvailabilitySchema)
+
+
 @blp.get("/check-email-availability")
-@login_required
+@login_required_with_read
 @blp.arguments(EmailAvailabilityQuerySchema, location="query")
 @blp.response(200, EmailAvailabilitySchema)
 def check_email_availability(args):
     """Whether the caller could switch to this email (their own counts as available)."""
-    taken = queries.users.email_taken_by_another(email=args["email"], user_id=current_user()["id"])
-    return {"available": not taken, "message": "Email already registered" if taken else "Email is available"}
+    return json_body(read_signed_in(queries.users.check_email_for_caller, email=args["email"]))
