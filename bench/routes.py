@@ -12,27 +12,64 @@ ID_STRIDE = 7919  # the same spreading as bench/route.lua
 class Route:
     name: str
     method: str
-    path: str  # may hold {deep_course}, {deep_user}, {deep_page} (per scale) and {id} (per request)
+    path: str  # may hold {mid_course}, {mid_user}, {mid_page} (per scale) and {id} (per request)
     auth: str | None = None  # "user", "admin" or None
     bodies: str | None = None  # "profile", "progress", "login"
-    ids: str | None = None  # "unenrolled" or "enrolled": which course ids {id} takes
+    ids: str | None = None  # "unenrolled", "enrolled", "courses" or "users": which ids {id} takes
     connections: int | None = None  # None: the run's default
-    kind: str = "read"  # "floor", "read", "write", "login"
+    kind: str = "read"  # "floor", "read", "list", "write", "login"
     rt_requests: tuple = field(default=(8, 20))  # warm-up and measured requests for round trips
 
 
+# Every GET route of the API (lists: the first page of 50 and a page in the middle), then the
+# hot writes and login. Left out: /openapi.json and /docs (static documents), and
+# /admin/users/export (an export of every account: its cost is the table's size by design).
 ROUTES = (
     Route("GET /ping", "GET", "/ping", kind="floor"),
+    Route("GET /health", "GET", "/health"),
     Route("GET /auth/me", "GET", "/auth/me", auth="user"),
     Route("GET /auth/verify-token", "GET", "/auth/verify-token", auth="user"),
     Route("GET /auth/training-profile", "GET", "/auth/training-profile", auth="user"),
-    Route("GET /api/courses (first page)", "GET", "/api/courses?limit=50"),
-    Route("GET /api/courses (deep page)", "GET", "/api/courses?limit=50&cursor={deep_course}"),
-    Route("GET /api/users (first page)", "GET", "/api/users?limit=50", auth="admin"),
-    Route("GET /api/users (deep page)", "GET", "/api/users?limit=50&cursor={deep_user}", auth="admin"),
-    Route("GET /admin/users (first page)", "GET", "/admin/users?page=1&limit=50", auth="admin"),
-    Route("GET /admin/users (deep page)", "GET", "/admin/users?page={deep_page}&limit=50", auth="admin"),
-    Route("GET /api/progress", "GET", "/api/progress?limit=50", auth="user"),
+    Route("GET /auth/active-sessions", "GET", "/auth/active-sessions?limit=50", auth="user", kind="list"),
+    Route("GET /auth/check-availability", "GET", "/auth/check-availability?username=nobody.here"),
+    Route(
+        "GET /auth/check-email-availability",
+        "GET",
+        "/auth/check-email-availability?email=nobody.here@example.org",
+        auth="user",
+    ),
+    Route("GET /api/courses (first page)", "GET", "/api/courses?limit=50", kind="list"),
+    Route("GET /api/courses (middle page)", "GET", "/api/courses?limit=50&cursor={mid_course}", kind="list"),
+    Route("GET /api/courses/{id}", "GET", "/api/courses/{id}", ids="courses"),
+    Route("GET /api/progress", "GET", "/api/progress?limit=50", auth="user", kind="list"),
+    Route("GET /api/users (first page)", "GET", "/api/users?limit=50", auth="admin", kind="list"),
+    Route(
+        "GET /api/users (middle page)",
+        "GET",
+        "/api/users?limit=50&cursor={mid_user}",
+        auth="admin",
+        kind="list",
+    ),
+    Route("GET /api/users/{id}", "GET", "/api/users/{id}", auth="admin", ids="users"),
+    Route(
+        "GET /api/users/{id}/progress",
+        "GET",
+        "/api/users/{id}/progress?limit=50",
+        auth="admin",
+        ids="users",
+        kind="list",
+    ),
+    Route("GET /admin/stats", "GET", "/admin/stats", auth="admin"),
+    Route("GET /admin/users (first page)", "GET", "/admin/users?page=1&limit=50", auth="admin", kind="list"),
+    Route(
+        "GET /admin/users (middle page)",
+        "GET",
+        "/admin/users?page={mid_page}&limit=50",
+        auth="admin",
+        kind="list",
+    ),
+    Route("GET /admin/users/{id}", "GET", "/admin/users/{id}", auth="admin", ids="users"),
+    Route("GET /admin/activity", "GET", "/admin/activity?limit=10", auth="admin"),
     Route(
         "PUT /auth/training-profile",
         "PUT",
@@ -59,6 +96,15 @@ ROUTES = (
         kind="write",
     ),
     Route(
+        "POST /auth/login (1 client)",
+        "POST",
+        "/auth/login",
+        bodies="login",
+        connections=1,
+        kind="login",
+        rt_requests=(1, 3),
+    ),
+    Route(
         "POST /auth/login",
         "POST",
         "/auth/login",
@@ -71,11 +117,11 @@ ROUTES = (
 
 
 def scale_placeholders(scale):
-    """Deep pages: the last full page of each list at this scale."""
+    """Middle pages: a page halfway through each list at this scale."""
     return {
-        "deep_course": str(scale.courses - 60),
-        "deep_user": str(scale.users - 60),
-        "deep_page": str(max(1, scale.users // 50 - 1)),
+        "mid_course": str(scale.courses // 2),
+        "mid_user": str(scale.users // 2),
+        "mid_page": str(max(1, scale.users // 50 // 2)),
     }
 
 
@@ -85,6 +131,10 @@ def id_range(route, scale):
         return 1, ENROLLED_COURSES
     if route.ids == "unenrolled":
         return ENROLLED_COURSES + 1, scale.courses
+    if route.ids == "courses":
+        return 1, scale.courses
+    if route.ids == "users":
+        return 1, scale.users
     return None
 
 

@@ -284,6 +284,7 @@ def bench_scale(wrk, server_uri, scale, args, postmaster_pid=None):
         "database": database.server_settings(url),
         "skipped": skipped,
         "round_trips": round_trips,
+        "kinds": {route.name: route.kind for route in routes},
         "routes": summarise(per_route, "GET /ping"),
         "runs": per_route,
         "extras": extras,

@@ -2,13 +2,14 @@
 
 A token is a random secret signed by itsdangerous. The database stores only the SHA-256 of
 the secret, so a leaked table cannot be replayed. Checking a token costs a signature check in
-memory, then one query joining the session to its (active) user.
+memory, then one query joining the session to its (active) user: either on its own
+(login_required), or in the same statement as the view's read (login_required_with_read).
 """
 
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from functools import wraps
+from functools import lru_cache, wraps
 
 from flask import g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -34,8 +35,14 @@ returns(
 
 def _serializer():
     config = settings()
-    keys = [*config.PREVIOUS_SECRET_KEYS, config.SECRET_KEY]  # signs with the last, verifies with all
-    return URLSafeTimedSerializer(keys, salt=TOKEN_SALT, signer_kwargs={"digest_method": hashlib.sha256})
+    return _serializer_for((*config.PREVIOUS_SECRET_KEYS, config.SECRET_KEY))
+
+
+@lru_cache(maxsize=8)
+def _serializer_for(keys):
+    """Signs with the last key, verifies with all; made once per key list (it keeps no state)."""
+    signer_kwargs = {"digest_method": hashlib.sha256}
+    return URLSafeTimedSerializer(list(keys), salt=TOKEN_SALT, signer_kwargs=signer_kwargs)
 
 
 def hash_secret(secret):
@@ -107,18 +114,22 @@ def bearer_token():
     return token.strip()
 
 
-def authenticate():
-    """Load g.current_user and g.session_id from the request's token, or answer 401."""
+def signed_token_hash():
+    """The hash of the request's token secret after its signature and age check, or answer 401.
+
+    Costs no database work: a missing, forged or stale token is refused here.
+    """
     token = bearer_token()
     if token is None:
         unauthorized("Not authenticated")
     secret = token_secret(token)
     if secret is None:
         unauthorized("Could not validate credentials")
-    row = queries.sessions.authenticate_session(
-        token_hash=hash_secret(secret),
-        touch_after_seconds=LAST_SEEN_RESOLUTION_SECONDS,
-    )
+    return hash_secret(secret)
+
+
+def _sign_in(row):
+    """Keep a signed-in row's session in g (401 when there is none); returns the user part."""
     if row is None:
         unauthorized("Could not validate credentials")
     g.session_id = row.pop("session_id")
@@ -127,8 +138,58 @@ def authenticate():
     return row
 
 
+def authenticate():
+    """Load g.current_user and g.session_id from the request's token, or answer 401."""
+    return _sign_in(
+        queries.sessions.authenticate_session(
+            token_hash=signed_token_hash(), touch_after_seconds=LAST_SEEN_RESOLUTION_SECONDS
+        )
+    )
+
+
 def current_user():
     return g.current_user
+
+
+# Columns every query that checks a session itself returns beside its body (read_signed_in):
+# g.session_id, g.authenticated_at, and g.current_user = {id, username, is_admin}.
+SIGNED_IN_COLUMNS = ("session_id", "authenticated_at", "id", "username", "is_admin")
+
+
+def read_signed_in(query, **params):
+    """Run a view's read that checks the caller's session in the same statement: one round trip.
+
+    For views under login_required_with_read / admin_required_with_read, whose token signature
+    and age were checked before the view ran. `query` is a named query taking token_hash and
+    touch_after_seconds besides `params`; it returns SIGNED_IN_COLUMNS and `body` (no row when
+    the token signs no one in: 401). Returns the body (a 403 for a non-admin under
+    admin_required_with_read, before any body is looked at).
+    """
+    required = g.pop("session_check_pending")
+    row = query(token_hash=g.pop("token_hash"), touch_after_seconds=LAST_SEEN_RESOLUTION_SECONDS, **params)
+    body = row.pop("body") if row is not None else None
+    user = _sign_in(row)
+    if required == "admin" and not user["is_admin"]:
+        abort(403, "Admin privileges required")
+    return body
+
+
+def check_pending_session():
+    """Check now a session a view was going to check with its read (see read_signed_in).
+
+    Called before an error answer that comes ahead of the view's read (a 422 for its query
+    string), so that a revoked token still gets 401, and a plain user 403, first.
+    """
+    required = g.pop("session_check_pending", None)
+    if required is None:
+        return
+    user = _sign_in(
+        queries.sessions.authenticate_session(
+            token_hash=g.pop("token_hash"), touch_after_seconds=LAST_SEEN_RESOLUTION_SECONDS
+        )
+    )
+    if required == "admin" and not user["is_admin"]:
+        abort(403, "Admin privileges required")
 
 
 def _protected(view, admin):
@@ -144,6 +205,20 @@ def _protected(view, admin):
     return wrapper
 
 
+def _checked_by_read(view, admin):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.token_hash = signed_token_hash()  # 401 here for a missing, forged or stale token
+        g.session_check_pending = "admin" if admin else "user"
+        result = view(*args, **kwargs)
+        if "session_check_pending" in g:  # a view that forgot read_signed_in must not answer
+            raise RuntimeError(f"{view.__name__} answered without checking the caller's session")
+        return result
+
+    wrapper.requires_sign_in = "admin" if admin else "user"
+    return wrapper
+
+
 def login_required(view):
     """Any valid token. Put it above @blp.arguments so 401 comes before validation."""
     return _protected(view, admin=False)
@@ -152,6 +227,21 @@ def login_required(view):
 def admin_required(view):
     """A valid token of an admin: 401 without one, 403 for a plain user."""
     return _protected(view, admin=True)
+
+
+def login_required_with_read(view):
+    """As login_required, but the session is checked by the view's own read (read_signed_in).
+
+    The token's signature and age are checked before the view (401 before validation, as
+    login_required); the session itself (revoked, expired, account inactive) is checked by the
+    statement that reads the response, so a read costs one round trip.
+    """
+    return _checked_by_read(view, admin=False)
+
+
+def admin_required_with_read(view):
+    """As admin_required, with the session checked by the view's own read (read_signed_in)."""
+    return _checked_by_read(view, admin=True)
 
 
 def is_self_or_admin(user_id):

@@ -22,6 +22,7 @@ import argparse
 import ast
 import hashlib
 import importlib
+import json
 import os
 import pkgutil
 import sys
@@ -326,7 +327,12 @@ def result_problems(query_name, declaration, columns, rows):
     for name, schema in declaration.json.items():
         if name not in columns:
             continue
-        values = [row[name] for row in rows if row[name] is not None]
+        # A body PostgreSQL builds for the client arrives as text (passed through unparsed).
+        values = [
+            json.loads(row[name]) if isinstance(row[name], str) else row[name]
+            for row in rows
+            if row[name] is not None
+        ]
         if not values:
             problems.append(
                 f"{query_name}: returned no row with a {name} value for the sample data, so JSON column "

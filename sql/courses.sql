@@ -6,52 +6,44 @@ INSERT INTO courses (title, description, duration_minutes, difficulty_level, cat
 VALUES (:title, :description, :duration_minutes, :difficulty_level, :category)
 ON CONFLICT (lower(title)) WHERE is_active DO NOTHING;
 
--- name: list_courses(include_inactive, category, difficulty_level, q, after_id, page_size)
--- A page of courses in id order (keyset: ids greater than after_id), active ones unless
--- include_inactive; q matches a substring of the title or description, case-insensitively
--- (strpos, not LIKE: the text a client sends is never a pattern).
-SELECT
-    id,
-    title,
-    description,
-    duration_minutes,
-    difficulty_level,
-    category,
-    video_url,
-    thumbnail_url,
-    is_active,
-    created_at,
-    updated_at
-FROM courses
-WHERE
-    id > :after_id
-    AND (is_active OR :include_inactive)
-    AND (:category::TEXT IS NULL OR category = :category)
-    AND (:difficulty_level::TEXT IS NULL OR difficulty_level = :difficulty_level)
-    AND (
-        :q::TEXT IS NULL
-        OR strpos(lower(title), lower(:q)) > 0
-        OR strpos(lower(description), lower(:q)) > 0
-    )
-ORDER BY id
-LIMIT :page_size;
+-- name: list_courses_page(include_inactive, category, difficulty_level, q, after_id, page_size)^
+-- A page of courses as the response body: {"courses": [Course], "pagination": {...}}.
+-- Keyset: ids above after_id, in id order (a seek on the primary key at any depth); active
+-- courses unless include_inactive. q matches a substring of the title or description,
+-- case-insensitively (strpos, not LIKE: the text a client sends is never a pattern).
+WITH page AS (
+    SELECT
+        c.id,
+        c AS course
+    FROM courses AS c
+    WHERE
+        c.id > :after_id
+        AND (c.is_active OR :include_inactive)
+        AND (:category::TEXT IS NULL OR c.category = :category)
+        AND (:difficulty_level::TEXT IS NULL OR c.difficulty_level = :difficulty_level)
+        AND (
+            :q::TEXT IS NULL
+            OR strpos(lower(c.title), lower(:q)) > 0
+            OR strpos(lower(c.description), lower(:q)) > 0
+        )
+    ORDER BY c.id
+    LIMIT :page_size
+)
 
--- name: get_course_by_id(id)^
--- One course, active or not.
 SELECT
-    id,
-    title,
-    description,
-    duration_minutes,
-    difficulty_level,
-    category,
-    video_url,
-    thumbnail_url,
-    is_active,
-    created_at,
-    updated_at
-FROM courses
-WHERE id = :id;
+    json_build_object(
+        'courses', coalesce(json_agg(api_course(page.course) ORDER BY page.id), '[]'::JSON),
+        'pagination', api_pagination(:page_size, count(*), max(page.id))
+    )::TEXT AS body
+FROM page;
+
+-- name: get_course(id)^
+-- One course, active or not: whether it is active, and the Course as the response body.
+SELECT
+    c.is_active,
+    api_course(c)::TEXT AS body
+FROM courses AS c
+WHERE c.id = :id;
 
 -- name: insert_course(title, description, duration_minutes, difficulty_level, category, video_url, thumbnail_url, is_active)^
 -- Add a course; an active course with the same title (any case) raises a unique violation.

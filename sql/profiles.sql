@@ -1,8 +1,9 @@
 -- Queries on training questionnaires (training_profiles), one per user.
 
--- name: upsert_training_profile(user_id, gender, age, height_cm, weight_kg, training_goals, training_level, frequency_last_3_months, training_location, location_details, session_duration, joint_back_problems, chronic_conditions, health_details, strength_training, cardio, hiit, yoga_pilates, functional_training, stretching, fields_sent)$
+-- name: upsert_training_profile(user_id, gender, age, height_cm, weight_kg, training_goals, training_level, frequency_last_3_months, training_location, location_details, session_duration, joint_back_problems, chronic_conditions, health_details, strength_training, cardio, hiit, yoga_pilates, functional_training, stretching, fields_sent)^
 -- Create a user's profile, or change only the fields named in fields_sent (a text array);
 -- a field that was sent as NULL is cleared, a field that was not sent keeps its value.
+-- Returns its id and the saved TrainingProfile as JSON text (api_training_profile, migration 0015).
 INSERT INTO training_profiles AS tp (
     user_id, gender, age, height_cm, weight_kg, training_goals, training_level,
     frequency_last_3_months, training_location, location_details, session_duration,
@@ -63,32 +64,29 @@ ON CONFLICT (user_id) DO UPDATE
             ELSE tp.functional_training
         END,
         stretching = CASE WHEN 'stretching' = any(:fields_sent) THEN excluded.stretching ELSE tp.stretching END
-RETURNING id;
+RETURNING
+    id,
+    api_training_profile(tp)::TEXT AS training_profile;
 
--- name: get_training_profile(user_id)^
--- One user's questionnaire, columns named as nest_profile expects; no row when there is none.
+-- name: get_my_training_profile(token_hash, touch_after_seconds)^
+-- GET /auth/training-profile in one round trip: the caller's session (no row when the token does
+-- not sign anyone in) and the response body, {"training_profile": TrainingProfile or null}.
+WITH touched AS (
+    UPDATE active_sessions
+    SET last_seen_at = now()
+    WHERE
+        token_hash = :token_hash
+        AND expires_at > now()
+        AND last_seen_at < now() - make_interval(secs => :touch_after_seconds)
+)
+
 SELECT
-    id AS profile_id,
-    gender,
-    age,
-    height_cm,
-    weight_kg,
-    training_goals,
-    training_level,
-    frequency_last_3_months,
-    training_location,
-    location_details,
-    session_duration,
-    joint_back_problems,
-    chronic_conditions,
-    health_details,
-    strength_training,
-    cardio,
-    hiit,
-    yoga_pilates,
-    functional_training,
-    stretching,
-    created_at AS profile_created_at,
-    updated_at AS profile_updated_at
-FROM training_profiles
-WHERE user_id = :user_id;
+    s.session_id,
+    s.authenticated_at,
+    s.user_id AS id,
+    s.username,
+    s.is_admin,
+    json_build_object('training_profile', api_training_profile(tp))::TEXT AS body
+FROM signed_in_sessions AS s
+LEFT JOIN training_profiles AS tp ON s.user_id = tp.user_id
+WHERE s.token_hash = :token_hash;

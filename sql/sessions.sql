@@ -8,41 +8,31 @@ VALUES (:user_id, :token_hash, :expires_at, :authenticated_at, :user_agent, :ip_
 RETURNING id, expires_at;
 
 -- name: authenticate_session(token_hash, touch_after_seconds)^
--- The unexpired session and active user behind a token, in one round trip.
+-- The session and active user behind a token, in one round trip; no row when the session
+-- expired or was revoked, or its account is inactive (signed_in_sessions, migration 0015).
 -- last_seen_at is refreshed at most once per touch_after_seconds, so most checks write nothing.
-WITH session AS (
-    SELECT
-        id,
-        user_id,
-        created_at,
-        authenticated_at,
-        last_seen_at
-    FROM active_sessions
-    WHERE token_hash = :token_hash AND expires_at > now()
-),
-
-touched AS (
+WITH touched AS (
     UPDATE active_sessions
     SET last_seen_at = now()
     WHERE
-        id = (SELECT id FROM session)
+        token_hash = :token_hash
+        AND expires_at > now()
         AND last_seen_at < now() - make_interval(secs => :touch_after_seconds)
 )
 
 SELECT
-    s.id AS session_id,
-    s.authenticated_at,
-    u.id,
-    u.username,
-    u.email,
-    u.full_name,
-    u.is_active,
-    u.is_admin,
-    u.created_at,
-    u.updated_at
-FROM session AS s
-INNER JOIN users AS u ON s.user_id = u.id
-WHERE u.is_active;
+    session_id,
+    authenticated_at,
+    user_id AS id,
+    username,
+    email,
+    full_name,
+    is_active,
+    is_admin,
+    created_at,
+    updated_at
+FROM signed_in_sessions
+WHERE token_hash = :token_hash;
 
 -- name: revoke_session(id)$
 -- End one session (logout).
@@ -91,22 +81,67 @@ WITH revoked AS (
 
 SELECT count(*) AS revoked FROM revoked;
 
--- name: list_user_sessions(user_id, before_id, page_size)
--- A page of a user's unexpired sessions, newest first (keyset: ids below before_id when given).
+-- name: list_my_sessions_page(token_hash, touch_after_seconds, before_id, page_size)^
+-- GET /auth/active-sessions in one round trip: the caller's session (no row when the token does
+-- not sign anyone in) and, as body, a page of their unexpired sessions, newest first:
+-- {"active_sessions": [Session], "pagination": {...}}. `current` marks the caller's own session,
+-- whose last_seen_at is the one this statement may have just written.
+-- Keyset: ids below before_id when given; a seek on (user_id, id) at any depth.
+WITH touched AS (
+    UPDATE active_sessions
+    SET last_seen_at = now()
+    WHERE
+        token_hash = :token_hash
+        AND expires_at > now()
+        AND last_seen_at < now() - make_interval(secs => :touch_after_seconds)
+    RETURNING id, last_seen_at
+)
+
 SELECT
-    id,
-    created_at,
-    expires_at,
-    last_seen_at,
-    user_agent,
-    ip_address
-FROM active_sessions
-WHERE
-    user_id = :user_id
-    AND expires_at > now()
-    AND (:before_id::BIGINT IS NULL OR id < :before_id)
-ORDER BY id DESC
-LIMIT :page_size;
+    s.session_id,
+    s.authenticated_at,
+    s.user_id AS id,
+    s.username,
+    s.is_admin,
+    (
+        SELECT
+            json_build_object(
+                'active_sessions', coalesce(
+                    json_agg(
+                        json_build_object(
+                            'id', page.id,
+                            'created_at', api_timestamp(page.created_at),
+                            'expires_at', api_timestamp(page.expires_at),
+                            'last_seen_at', api_timestamp(coalesce(t.last_seen_at, page.last_seen_at)),
+                            'user_agent', page.user_agent,
+                            'ip_address', page.ip_address,
+                            'current', page.id = s.session_id
+                        ) ORDER BY page.id DESC
+                    ),
+                    '[]'::JSON
+                ),
+                'pagination', api_pagination(:page_size, count(*), min(page.id))
+            )::TEXT
+        FROM (
+            SELECT
+                a.id,
+                a.created_at,
+                a.expires_at,
+                a.last_seen_at,
+                a.user_agent,
+                a.ip_address
+            FROM active_sessions AS a
+            WHERE
+                a.user_id = s.user_id
+                AND a.expires_at > now()
+                AND (:before_id::BIGINT IS NULL OR a.id < :before_id)
+            ORDER BY a.id DESC
+            LIMIT :page_size
+        ) AS page
+        LEFT JOIN touched AS t ON page.id = t.id
+    ) AS body
+FROM signed_in_sessions AS s
+WHERE s.token_hash = :token_hash;
 
 -- name: revoke_own_session(id, user_id)$
 -- End one session if it belongs to this user; returns its id, or nothing when it does not.

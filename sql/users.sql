@@ -88,55 +88,123 @@ DELETE FROM users
 WHERE id = :id
 RETURNING id;
 
--- name: list_users(q, is_active, is_admin, after_id, page_size)
--- A page of users in id order (keyset: ids greater than after_id), optionally filtered.
+-- name: get_signed_in_user(token_hash, touch_after_seconds)^
+-- GET /auth/me in one round trip: the session behind a token (no row when it expired, was
+-- revoked or its account is inactive) with the response body, {"user_info": User}.
+-- last_seen_at is refreshed at most once per touch_after_seconds, so most calls write nothing.
+WITH touched AS (
+    UPDATE active_sessions
+    SET last_seen_at = now()
+    WHERE
+        token_hash = :token_hash
+        AND expires_at > now()
+        AND last_seen_at < now() - make_interval(secs => :touch_after_seconds)
+)
+
+SELECT
+    s.session_id,
+    s.authenticated_at,
+    s.user_id AS id,
+    s.username,
+    s.is_admin,
+    json_build_object('user_info', api_user(u, tp))::TEXT AS body
+FROM signed_in_sessions AS s
+INNER JOIN users AS u ON s.user_id = u.id
+LEFT JOIN training_profiles AS tp ON s.user_id = tp.user_id
+WHERE s.token_hash = :token_hash;
+
+-- name: get_visible_user(token_hash, touch_after_seconds, id)^
+-- GET /api/users/{id} in one round trip: the caller's session (no row when the token does not
+-- sign anyone in) and, as body, the User with that id if the caller may see it (themselves, or
+-- anyone for an admin); body is NULL for an account that does not exist or is not theirs to see.
+WITH touched AS (
+    UPDATE active_sessions
+    SET last_seen_at = now()
+    WHERE
+        token_hash = :token_hash
+        AND expires_at > now()
+        AND last_seen_at < now() - make_interval(secs => :touch_after_seconds)
+)
+
+SELECT
+    s.session_id,
+    s.authenticated_at,
+    s.user_id AS id,
+    s.username,
+    s.is_admin,
+    (
+        SELECT api_user(u, tp)::TEXT
+        FROM users AS u
+        LEFT JOIN training_profiles AS tp ON u.id = tp.user_id
+        WHERE u.id = :id AND (s.is_admin OR s.user_id = :id)
+    ) AS body
+FROM signed_in_sessions AS s
+WHERE s.token_hash = :token_hash;
+
+-- name: list_users_page(token_hash, touch_after_seconds, q, is_active, is_admin, after_id, page_size)^
+-- GET /api/users in one round trip: the caller's session (no row when the token does not sign
+-- anyone in) and, for an admin, the page as body: {"users": [User], "pagination": {...}};
+-- body is NULL for a caller who is not an admin.
+-- Keyset: users with ids above after_id, in id order. The page is found first (a seek on the
+-- primary key, filters applied there), then each of its accounts looks up its own profile
+-- (one index probe each), so a page deep in the table costs what the first one does.
 -- q matches a substring of username, email or full name, case-insensitively
 -- (strpos, not LIKE: the text a client sends is never a pattern).
+WITH touched AS (
+    UPDATE active_sessions
+    SET last_seen_at = now()
+    WHERE
+        token_hash = :token_hash
+        AND expires_at > now()
+        AND last_seen_at < now() - make_interval(secs => :touch_after_seconds)
+),
+
+page AS (
+    SELECT
+        u.id,
+        u AS account
+    FROM users AS u
+    WHERE
+        u.id > :after_id
+        AND (:is_active::BOOLEAN IS NULL OR u.is_active = :is_active)
+        AND (:is_admin::BOOLEAN IS NULL OR u.is_admin = :is_admin)
+        AND (
+            :q::TEXT IS NULL
+            OR strpos(lower(u.username), lower(:q)) > 0
+            OR strpos(u.email, lower(:q)) > 0
+            OR strpos(lower(u.full_name), lower(:q)) > 0
+        )
+    ORDER BY u.id
+    LIMIT :page_size
+)
+
 SELECT
-    u.id,
-    u.username,
-    u.email,
-    u.full_name,
-    u.is_active,
-    u.is_admin,
-    u.created_at,
-    u.updated_at,
-    tp.id AS profile_id,
-    tp.gender,
-    tp.age,
-    tp.height_cm,
-    tp.weight_kg,
-    tp.training_goals,
-    tp.training_level,
-    tp.frequency_last_3_months,
-    tp.training_location,
-    tp.location_details,
-    tp.session_duration,
-    tp.joint_back_problems,
-    tp.chronic_conditions,
-    tp.health_details,
-    tp.strength_training,
-    tp.cardio,
-    tp.hiit,
-    tp.yoga_pilates,
-    tp.functional_training,
-    tp.stretching,
-    tp.created_at AS profile_created_at,
-    tp.updated_at AS profile_updated_at
-FROM users AS u
-LEFT JOIN training_profiles AS tp ON u.id = tp.user_id
-WHERE
-    u.id > :after_id
-    AND (:is_active::BOOLEAN IS NULL OR u.is_active = :is_active)
-    AND (:is_admin::BOOLEAN IS NULL OR u.is_admin = :is_admin)
-    AND (
-        :q::TEXT IS NULL
-        OR strpos(lower(u.username), lower(:q)) > 0
-        OR strpos(u.email, lower(:q)) > 0
-        OR strpos(lower(u.full_name), lower(:q)) > 0
-    )
-ORDER BY u.id
-LIMIT :page_size;
+    s.session_id,
+    s.authenticated_at,
+    s.user_id AS id,
+    s.username,
+    s.is_admin,
+    CASE WHEN s.is_admin THEN (
+        SELECT
+            json_build_object(
+                'users', coalesce(
+                    json_agg(
+                        api_user(
+                            page.account,
+                            (
+                                SELECT tp FROM training_profiles AS tp
+                                WHERE tp.user_id = page.id
+                            )
+                        ) ORDER BY page.id
+                    ),
+                    '[]'::JSON
+                ),
+                'pagination', api_pagination(:page_size, count(*), max(page.id))
+            )::TEXT
+        FROM page
+    ) END AS body
+FROM signed_in_sessions AS s
+WHERE s.token_hash = :token_hash;
 
 -- name: username_and_email_taken(username, email)^
 -- Whether a username and an email are already in use (NULL arguments give false).
@@ -165,16 +233,42 @@ SELECT id FROM users
 WHERE lower(username) = lower(:username)
 LIMIT 1;
 
--- name: user_exists(id)$
--- Whether an account with this id exists.
-SELECT exists(
-    SELECT 1 FROM users
-    WHERE id = :id
-) AS found;
+-- name: check_email_for_caller(token_hash, touch_after_seconds, email)^
+-- GET /auth/check-email-availability in one round trip: the caller's session (no row when the
+-- token does not sign anyone in) and the answer as body, {"available", "message"}: an email is
+-- available unless another account uses it (the caller's own counts as available).
+WITH touched AS (
+    UPDATE active_sessions
+    SET last_seen_at = now()
+    WHERE
+        token_hash = :token_hash
+        AND expires_at > now()
+        AND last_seen_at < now() - make_interval(secs => :touch_after_seconds)
+),
 
--- name: email_taken_by_another(email, user_id)$
--- Whether another account than user_id already uses this email.
-SELECT exists(
-    SELECT 1 FROM users
-    WHERE email = lower(:email) AND id <> :user_id
-) AS taken;
+caller AS (
+    SELECT
+        s.session_id,
+        s.authenticated_at,
+        s.user_id,
+        s.username,
+        s.is_admin,
+        exists(
+            SELECT 1 FROM users AS other
+            WHERE other.email = lower(:email) AND other.id <> s.user_id
+        ) AS email_taken
+    FROM signed_in_sessions AS s
+    WHERE s.token_hash = :token_hash
+)
+
+SELECT
+    session_id,
+    authenticated_at,
+    user_id AS id,
+    username,
+    is_admin,
+    json_build_object(
+        'available', NOT email_taken,
+        'message', CASE WHEN email_taken THEN 'Email already registered' ELSE 'Email is available' END
+    )::TEXT AS body
+FROM caller;

@@ -565,3 +565,81 @@ WHERE
     AND pid <> pg_backend_pid()
     AND strpos(query, '/*query=') > 0
 ORDER BY pid;
+
+-- --- responses built by PostgreSQL (tests/test_json_bodies.py) ----------------------------------
+
+-- name: set_local_time_zone(zone)$
+-- Set the session time zone until the end of the transaction.
+SELECT set_config('TimeZone', :zone, true) AS zone;
+
+-- name: api_timestamp_text(moment)$
+-- A moment as api_timestamp writes it.
+SELECT api_timestamp(:moment::TIMESTAMPTZ) AS text;
+
+-- name: get_full_course_row(id)^
+-- Every column of a course, as the Course schema dumped it before.
+SELECT
+    id,
+    title,
+    description,
+    duration_minutes,
+    difficulty_level,
+    category,
+    video_url,
+    thumbnail_url,
+    is_active,
+    created_at,
+    updated_at
+FROM courses
+WHERE id = :id;
+
+-- name: plan_fill_heavy_user(user_id, session_count)!
+-- Make one account an admin with session_count live sessions (token hashes of 'heavy-session-<n>')
+-- and an enrolment in every course: long lists of its own to page through.
+WITH promoted AS (
+    UPDATE users SET is_admin = true
+    WHERE id = :user_id
+),
+
+sessions AS (
+    INSERT INTO active_sessions (user_id, token_hash, created_at, expires_at)
+    SELECT
+        :user_id AS owner_id,
+        sha256(convert_to('heavy-session-' || i, 'UTF8')) AS token_hash,
+        now() - INTERVAL '10 minutes' AS created_at,
+        now() + INTERVAL '1 hour' AS expires_at
+    FROM generate_series(1, :session_count) AS i
+)
+
+INSERT INTO user_course_progress (user_id, course_id)
+SELECT
+    :user_id AS owner_id,
+    c.id AS course_id
+FROM courses AS c
+ON CONFLICT (user_id, course_id) DO NOTHING;
+
+-- name: get_heavy_user_ranges(user_id)^
+-- The smallest, middle and largest ids of one account's enrolments and sessions.
+WITH progress AS (
+    SELECT id FROM user_course_progress
+    WHERE user_id = :user_id
+),
+
+sessions AS (
+    SELECT id FROM active_sessions
+    WHERE user_id = :user_id
+)
+
+SELECT
+    (SELECT min(id) FROM progress) AS min_progress_id,
+    (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY id) FROM progress) AS mid_progress_id,
+    (SELECT max(id) FROM progress) AS max_progress_id,
+    (SELECT min(id) FROM sessions) AS min_session_id,
+    (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY id) FROM sessions) AS mid_session_id,
+    (SELECT max(id) FROM sessions) AS max_session_id;
+
+-- name: enable_plan_analysis()!
+-- Make auto_explain's plans executed ones (EXPLAIN ANALYZE: actual rows, rows removed by filter).
+SELECT
+    set_config('auto_explain.log_analyze', 'on', false) AS analyze_plans,
+    set_config('auto_explain.log_timing', 'off', false) AS time_nodes;

@@ -69,7 +69,11 @@ def test_check_sql_fails_naming_query_and_column_when_a_column_is_dropped(server
 
 
 def test_a_renamed_output_column_is_a_missing_column(database_url_for_tests, sql_copy):
-    sql_copy("sessions.sql", "    s.authenticated_at,\n", "    s.authenticated_at AS signed_in_at,\n")
+    sql_copy(
+        "sessions.sql",
+        "    authenticated_at,\n    user_id AS id,\n",
+        "    authenticated_at AS signed_in_at,\n    user_id AS id,\n",
+    )
     queries = load_queries(sql_copy.folder)
 
     problems = sqlcheck.check_database(database_url_for_tests, queries, sqlcheck.load_declarations())
@@ -78,14 +82,12 @@ def test_a_renamed_output_column_is_a_missing_column(database_url_for_tests, sql
 
 
 def test_a_json_key_the_schema_requires_is_named_with_its_path(database_url_for_tests, sql_copy):
-    purpose = "-- One user's progress in one course, with the course summary; no row when not enrolled.\n"
-    opening = "SELECT\n    p.id,\n    p.course_id,\n    json_build_object(\n        'id', c.id,\n"
-    sql_copy("progress.sql", purpose + opening + "        'title', c.title,\n", purpose + opening)
+    sql_copy("users.sql", "        'available', NOT email_taken,\n", "        'free', NOT email_taken,\n")
     queries = load_queries(sql_copy.folder)
 
     problems = sqlcheck.check_database(database_url_for_tests, queries, sqlcheck.load_declarations())
 
-    assert problems == ["progress.get_progress: JSON column course: key title missing"]
+    assert problems == ["users.check_email_for_caller: JSON column body: key available missing"]
 
 
 def test_missing_keys_walks_nested_schemas_and_lists():

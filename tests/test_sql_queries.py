@@ -51,7 +51,7 @@ def test_queries_are_named_by_their_file():
         "users.get_user_by_id",
         "users.insert_user",
         "sessions.authenticate_session",
-        "users.list_users",
+        "users.list_users_page",
     } <= set(QUERY_NAMES)
 
 

@@ -4,6 +4,7 @@ from flask import g
 
 from service import accounts, housekeeping, throttle
 from service.api.blueprint import Blueprint
+from service.api.bodies import json_body
 from service.db import queries, transaction
 from service.errors import abort, unauthorized
 from service.queries import returns
@@ -22,11 +23,14 @@ from service.schemas.auth import (
 from service.schemas.common import MessageSchema
 from service.schemas.users import RegisteredSchema, RegisterSchema, UserInfoSchema
 from service.security import (
+    SIGNED_IN_COLUMNS,
     current_user,
     hash_password,
     login_required,
+    login_required_with_read,
     needs_rehash,
     open_session,
+    read_signed_in,
     token_response,
     verify_password,
 )
@@ -92,15 +96,15 @@ def logout():
     return {"message": "Successfully logged out"}
 
 
+returns("users.get_signed_in_user", *SIGNED_IN_COLUMNS, body=UserInfoSchema)
+
+
 @blp.get("/me")
-@login_required
+@login_required_with_read
 @blp.response(200, UserInfoSchema)
 def me():
     """The caller's account with their training profile."""
-    user = queries.users.get_user_by_id(id=current_user()["id"])
-    if user is None:
-        unauthorized()
-    return {"user_info": user}
+    return json_body(read_signed_in(queries.users.get_signed_in_user))
 
 
 @blp.get("/verify-token")
@@ -169,11 +173,13 @@ def change_password(data):
     return {"message": "Password changed; your other sessions were signed out"}
 
 
+returns("users.check_email_for_caller", *SIGNED_IN_COLUMNS, body=EmailAvailabilitySchema)
+
+
 @blp.get("/check-email-availability")
-@login_required
+@login_required_with_read
 @blp.arguments(EmailAvailabilityQuerySchema, location="query")
 @blp.response(200, EmailAvailabilitySchema)
 def check_email_availability(args):
     """Whether the caller could switch to this email (their own counts as available)."""
-    taken = queries.users.email_taken_by_another(email=args["email"], user_id=current_user()["id"])
-    return {"available": not taken, "message": "Email already registered" if taken else "Email is available"}
+    return json_body(read_signed_in(queries.users.check_email_for_caller, email=args["email"]))

@@ -1,11 +1,12 @@
 """The course catalogue: anyone may browse active courses; admins manage them; users enrol."""
 
 from service.api.blueprint import Blueprint
+from service.api.bodies import json_body
 from service.api.spec import BEARER_SECURITY
 from service.db import queries, transaction
 from service.errors import abort
 from service.queries import returns
-from service.schemas.common import MessageSchema, keyset_page
+from service.schemas.common import MessageSchema
 from service.schemas.courses import (
     COURSE_COLUMNS,
     COURSE_FIELDS,
@@ -17,8 +18,6 @@ from service.schemas.courses import (
     CourseUpdateSchema,
 )
 from service.schemas.progress import (
-    PROGRESS_COLUMNS,
-    CourseSummarySchema,
     ProgressSchema,
     ProgressUpdateSchema,
 )
@@ -32,10 +31,13 @@ COURSE_NOT_FOUND = "Course not found"
 NOT_ENROLLED = "You are not enrolled in this course"
 PROGRESS = {"tags": ["progress"]}
 
-for _course_query in ("list_courses", "get_course_by_id", "insert_course", "update_course"):
-    returns(f"courses.{_course_query}", *COURSE_COLUMNS)
-for _progress_query in ("enroll_in_course", "get_progress", "update_progress"):
-    returns(f"progress.{_progress_query}", *PROGRESS_COLUMNS, course=CourseSummarySchema)
+returns("courses.insert_course", *COURSE_COLUMNS)
+returns("courses.update_course", *COURSE_COLUMNS)
+returns("courses.list_courses_page", body=CourseListSchema)
+returns("courses.get_course", "is_active", body=CourseSchema)
+returns("progress.enroll_in_course", body=ProgressSchema)
+returns("progress.get_progress", body=ProgressSchema)
+returns("progress.update_progress", body=ProgressSchema)
 
 
 def _caller_is_admin():
@@ -59,15 +61,15 @@ def list_courses(args):
             abort(401, "Sign in as an admin to list inactive courses", headers={"WWW-Authenticate": "Bearer"})
         if not is_admin:
             abort(403, "Only admins may list inactive courses")
-    return keyset_page(
-        "courses",
-        queries.courses.list_courses,
-        args,
+    page = queries.courses.list_courses_page(
         include_inactive=args["include_inactive"],
         category=args["category"],
         difficulty_level=args["difficulty_level"],
         q=args["q"],
+        after_id=args["after_id"],
+        page_size=args["limit"],
     )
+    return json_body(page["body"])
 
 
 @blp.get("/<int:course_id>")
@@ -76,10 +78,10 @@ def list_courses(args):
 @blp.alt_response(401, response="UNAUTHORIZED")
 def get_course(course_id):
     """One course; an inactive one only for admins."""
-    course = queries.courses.get_course_by_id(id=course_id)
+    course = queries.courses.get_course(id=course_id)
     if course is None or (not course["is_active"] and not _caller_is_admin()):
         abort(404, COURSE_NOT_FOUND)
-    return course
+    return json_body(course["body"])
 
 
 @blp.post("")
@@ -134,11 +136,11 @@ def enroll(course_id):
     user = current_user()
     progress = queries.progress.enroll_in_course(user_id=user["id"], course_id=course_id)
     if progress is not None:
-        return progress
+        return json_body(progress["body"], 201)
     existing = queries.progress.get_progress(user_id=user["id"], course_id=course_id)
     if existing is not None:
-        return existing, 200
-    course = queries.courses.get_course_by_id(id=course_id)
+        return json_body(existing["body"])
+    course = queries.courses.get_course(id=course_id)
     if course is None or not user["is_admin"]:
         abort(404, COURSE_NOT_FOUND)
     abort(409, "This course is inactive: it takes no new enrolments")
@@ -167,4 +169,4 @@ def update_progress(data, course_id):
     )
     if progress is None:
         abort(404, NOT_ENROLLED)
-    return progress
+    return json_body(progress["body"])

@@ -2,32 +2,35 @@
 
 from service.accounts import save_training_profile
 from service.api.auth import blp
-from service.db import queries, transaction
+from service.api.bodies import RawJSON, json_body, json_envelope
+from service.db import queries
 from service.queries import returns
 from service.schemas.profiles import (
-    PROFILE_COLUMNS,
     TrainingProfileEnvelopeSchema,
     TrainingProfileSavedSchema,
     TrainingProfileSaveSchema,
-    nest_profile,
+    TrainingProfileSchema,
 )
-from service.security import current_user, login_required
+from service.security import (
+    SIGNED_IN_COLUMNS,
+    current_user,
+    login_required,
+    login_required_with_read,
+    read_signed_in,
+)
 
 TAG = {"tags": ["profiles"]}
-PROFILE = returns("profiles.get_training_profile", *PROFILE_COLUMNS)
 
-
-def _profile(user_id):
-    row = queries.profiles.get_training_profile(user_id=user_id)
-    return nest_profile(row) if row else None
+returns("profiles.get_my_training_profile", *SIGNED_IN_COLUMNS, body=TrainingProfileEnvelopeSchema)
+returns("profiles.upsert_training_profile", "id", training_profile=TrainingProfileSchema)
 
 
 @blp.get("/training-profile", **TAG)
-@login_required
+@login_required_with_read
 @blp.response(200, TrainingProfileEnvelopeSchema)
 def get_training_profile():
     """The caller's questionnaire, or null before the first save."""
-    return {"training_profile": _profile(current_user()["id"])}
+    return json_body(read_signed_in(queries.profiles.get_my_training_profile))
 
 
 @blp.put("/training-profile", **TAG)
@@ -36,8 +39,6 @@ def get_training_profile():
 @blp.response(200, TrainingProfileSavedSchema)
 def save_profile(data):
     """Save any subset of the answers (created on first save); a field sent as null is cleared."""
-    user_id = current_user()["id"]
-    with transaction():
-        save_training_profile(user_id, data)
-        profile = _profile(user_id)
-    return {"message": "Training profile saved", "training_profile": profile}
+    saved = save_training_profile(current_user()["id"], data)  # one statement: no transaction
+    profile = RawJSON(saved["training_profile"])
+    return json_envelope(message="Training profile saved", training_profile=profile)

@@ -5,46 +5,42 @@ from datetime import UTC, datetime, timedelta
 from flask import g
 
 from service.api.auth import blp
+from service.api.bodies import json_body
 from service.db import queries, transaction
 from service.errors import abort, unauthorized
 from service.queries import returns
 from service.schemas.auth import TokenSchema
-from service.schemas.common import MessageSchema, keyset_page
+from service.schemas.common import MessageSchema
 from service.schemas.sessions import LogoutAllSchema, SessionListQuerySchema, SessionListSchema
 from service.security import (
+    SIGNED_IN_COLUMNS,
     absolute_session_deadline,
     current_user,
     login_required,
+    login_required_with_read,
     open_session,
+    read_signed_in,
     token_response,
 )
 
 TAG = {"tags": ["sessions"]}
-returns(
-    "sessions.list_user_sessions",
-    "id",
-    "created_at",
-    "expires_at",
-    "last_seen_at",
-    "user_agent",
-    "ip_address",
-)
 # A session this close to its absolute limit is not worth refreshing: sign in again.
 MIN_REFRESHED_LIFETIME = timedelta(minutes=1)
 
 
+returns("sessions.list_my_sessions_page", *SIGNED_IN_COLUMNS, body=SessionListSchema)
+
+
 @blp.get("/active-sessions", **TAG)
-@login_required
+@login_required_with_read
 @blp.arguments(SessionListQuerySchema, location="query")
 @blp.response(200, SessionListSchema)
 def list_sessions(args):
     """The caller's unexpired sessions, newest first; `current` marks this token's session."""
-    page = keyset_page(
-        "active_sessions", queries.sessions.list_user_sessions, args, user_id=current_user()["id"]
+    page = read_signed_in(
+        queries.sessions.list_my_sessions_page, before_id=args["before_id"], page_size=args["limit"]
     )
-    for session in page["active_sessions"]:
-        session["current"] = session["id"] == g.session_id
-    return page
+    return json_body(page)
 
 
 @blp.delete("/active-sessions/<int:session_id>", **TAG)

@@ -2,44 +2,57 @@
 
 from service import accounts
 from service.api.blueprint import Blueprint
+from service.api.bodies import json_body
 from service.db import queries, transaction
 from service.errors import abort
 from service.queries import returns
-from service.schemas.common import MessageSchema, PageQuerySchema, keyset_page
-from service.schemas.profiles import PROFILE_COLUMNS
-from service.schemas.progress import PROGRESS_COLUMNS, CourseSummarySchema, ProgressListSchema
+from service.schemas.common import MessageSchema, PageQuerySchema
+from service.schemas.progress import ProgressListSchema
 from service.schemas.users import (
     ADMIN_ONLY_FIELDS,
-    USER_COLUMNS,
     UserCreateSchema,
     UserListQuerySchema,
     UserListSchema,
     UserSchema,
     UserUpdateSchema,
 )
-from service.security import admin_required, current_user, hash_password, is_self_or_admin, login_required
+from service.security import (
+    SIGNED_IN_COLUMNS,
+    admin_required,
+    admin_required_with_read,
+    current_user,
+    hash_password,
+    is_self_or_admin,
+    login_required,
+    login_required_with_read,
+    read_signed_in,
+)
 
 blp = Blueprint("users", __name__, url_prefix="/api/users", description="User management")
 
-returns("users.list_users", *USER_COLUMNS, *PROFILE_COLUMNS)
 returns("users.update_user")  # only whether the account exists
-returns("progress.list_user_progress", "id", *PROGRESS_COLUMNS, course=CourseSummarySchema)
+
+
+returns("users.list_users_page", *SIGNED_IN_COLUMNS, body=UserListSchema)
+returns("users.get_visible_user", *SIGNED_IN_COLUMNS, body=UserSchema)
+returns("progress.list_user_progress_page", *SIGNED_IN_COLUMNS, body=ProgressListSchema)
 
 
 @blp.get("")
-@admin_required
+@admin_required_with_read
 @blp.arguments(UserListQuerySchema, location="query")
 @blp.response(200, UserListSchema)
 def list_users(args):
     """A page of users in id order; filter by q, is_active, is_admin."""
-    return keyset_page(
-        "users",
-        queries.users.list_users,
-        args,
+    page = read_signed_in(
+        queries.users.list_users_page,
         q=args["q"],
         is_active=args["is_active"],
         is_admin=args["is_admin"],
+        after_id=args["after_id"],
+        page_size=args["limit"],
     )
+    return json_body(page)
 
 
 @blp.post("")
@@ -65,14 +78,14 @@ def _visible_user_id(user_id):
 
 
 @blp.get("/<int:user_id>")
-@login_required
+@login_required_with_read
 @blp.response(200, UserSchema)
 def get_user(user_id):
     """One user (self or admin)."""
-    user = queries.users.get_user_by_id(id=_visible_user_id(user_id))
-    if user is None:
+    user = read_signed_in(queries.users.get_visible_user, id=user_id)
+    if user is None:  # no such account, or not the caller's to see
         abort(404, "User not found")
-    return user
+    return json_body(user)
 
 
 @blp.put("/<int:user_id>")
@@ -117,14 +130,17 @@ def delete_user(user_id):
 
 
 @blp.get("/<int:user_id>/progress", tags=["progress"])
-@login_required
+@login_required_with_read
 @blp.arguments(PageQuerySchema, location="query")
 @blp.response(200, ProgressListSchema)
 def list_user_progress(args, user_id):
     """One user's enrolments (self or admin; another user's are a 404)."""
-    page = keyset_page(
-        "progress", queries.progress.list_user_progress, args, user_id=_visible_user_id(user_id)
+    page = read_signed_in(
+        queries.progress.list_user_progress_page,
+        user_id=user_id,
+        after_id=args["after_id"],
+        page_size=args["limit"],
     )
-    if not page["progress"] and not queries.users.user_exists(id=user_id):
+    if page is None:  # no such account, or not the caller's to see
         abort(404, "User not found")
-    return page
+    return json_body(page)

@@ -119,14 +119,3 @@ class CursorPaginationSchema(ma.Schema):
     next_cursor = ma.fields.String(
         allow_none=True, metadata={"description": "Pass as ?cursor= for the next page; null on the last page"}
     )
-
-
-def keyset_page(key, query, args, **params):
-    """One page of a keyset list, `{key: rows, "pagination": {...}}`, from a query ordered by id.
-
-    `args` come from a PageQuerySchema (limit, and the cursor decoded as after_id or before_id).
-    """
-    cursor = {name: args[name] for name in ("after_id", "before_id") if name in args}
-    rows = list(query(page_size=args["limit"], **cursor, **params))
-    next_cursor = str(rows[-1]["id"]) if len(rows) == args["limit"] else None
-    return {key: rows, "pagination": {"limit": args["limit"], "next_cursor": next_cursor}}

@@ -4,9 +4,9 @@
 -- Not loaded by the service: it reads only the files directly in sql/.
 
 -- name: insert_sample_user()$
--- An active account named "arranged"; returns its id.
-INSERT INTO users (username, email, hashed_password, full_name)
-VALUES ('arranged', 'arranged@example.org', 'not-a-real-hash', 'Arranged User')
+-- An active admin account named "arranged" (admin, so admin-only bodies are built too); returns its id.
+INSERT INTO users (username, email, hashed_password, full_name, is_admin)
+VALUES ('arranged', 'arranged@example.org', 'not-a-real-hash', 'Arranged User', true)
 RETURNING id;
 
 -- name: insert_sample_profile(user_id)$

@@ -1,0 +1,12 @@
+-- Roll back 0016: drop the enrolments index, bring back the (user_id, expires_at) index of
+-- sessions, then drop its replacement. (The SELECT 1 steps pair with COMMENT steps, which need
+-- no undoing.)
+SELECT 1;
+
+DROP INDEX CONCURRENTLY IF EXISTS user_course_progress_user_id_id_idx;
+
+CREATE INDEX CONCURRENTLY IF NOT EXISTS active_sessions_user_id_idx ON active_sessions (user_id, expires_at);
+
+SELECT 1;
+
+DROP INDEX CONCURRENTLY IF EXISTS active_sessions_user_id_id_idx;
