@@ -1,3 +1,5 @@
+-- transactional: false
+-- squawk-disable-assume-in-transaction
 -- Roll back 0016: drop the enrolments index, bring back the (user_id, expires_at) index of
 -- sessions, then drop its replacement. (The SELECT 1 steps pair with COMMENT steps, which need
 -- no undoing.)

@@ -1,4 +1,5 @@
 -- transactional: false
+-- squawk-disable-assume-in-transaction
 -- Keyset pages of one user's lists seek from their cursor: indexes on (user_id, id) start at
 -- the cursor and read one page in id order.
 -- - Sessions (GET /auth/active-sessions, newest first): the index carries expires_at, so that

@@ -128,8 +128,8 @@ def test_a_reload_serves_a_good_edit_keeps_the_last_good_set_when_broken_and_aft
             # (a) a good edit, then a reload: the edit is served
             replace_once(
                 sql_dir / "courses.sql",
-                "-- One course, active or not.\nSELECT\n    id,\n    title,",
-                "-- One course, active or not.\nSELECT\n    id,\n    upper(title) AS title,",
+                "    api_course(c)::TEXT AS body\n",
+                "    (api_course(c)::JSONB || jsonb_build_object('title', upper(c.title)))::TEXT AS body\n",
             )
             reload(run_dir)
             wait_for(lambda: stream.served(course["title"].upper()), "the edited query to be served")
