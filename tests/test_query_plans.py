@@ -161,8 +161,10 @@ HOT_QUERIES = {
         ),
         None,
     ),
-    "sessions.delete_expired_sessions": (
-        lambda conn, q, ids: q.sessions.delete_expired_sessions(conn, batch_size=1000),
+    "housekeeping.delete_expired_sessions": (
+        lambda conn, q, ids: q.housekeeping.delete_expired_sessions(
+            conn, retention_seconds=0, batch_size=1000
+        ),
         "active_sessions_expires_at_idx",
     ),
     "admin.list_users_page first page": (
