@@ -8,8 +8,10 @@ ON CONFLICT (lower(title)) WHERE is_active DO NOTHING;
 
 -- name: list_courses(include_inactive, category, difficulty_level, q, after_id, page_size)
 -- A page of courses in id order (keyset: ids greater than after_id), active ones unless
--- include_inactive; q matches a substring of the title or description, case-insensitively
--- (strpos, not LIKE: the text a client sends is never a pattern).
+-- include_inactive. q with at least three letters or digits in a row matches a substring of the
+-- title or description, case-insensitively: the trigram index of migration 0013 finds the
+-- candidates (q is escaped, so it is never a pattern), strpos then checks each field. A shorter
+-- q matches a whole title instead (the unique index of active titles).
 SELECT
     id,
     title,
@@ -30,8 +32,11 @@ WHERE
     AND (:difficulty_level::TEXT IS NULL OR difficulty_level = :difficulty_level)
     AND (
         :q::TEXT IS NULL
-        OR strpos(lower(title), lower(:q)) > 0
-        OR strpos(lower(description), lower(:q)) > 0
+        OR (
+            lower(title) || ' ' || lower(coalesce(description, '')) LIKE search_pattern(:q)
+            AND (strpos(lower(title), lower(:q)) > 0 OR strpos(lower(description), lower(:q)) > 0)
+        )
+        OR (search_pattern(:q) IS NULL AND lower(title) = lower(:q))
     )
 ORDER BY id
 LIMIT :page_size;

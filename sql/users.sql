@@ -90,8 +90,11 @@ RETURNING id;
 
 -- name: list_users(q, is_active, is_admin, after_id, page_size)
 -- A page of users in id order (keyset: ids greater than after_id), optionally filtered.
--- q matches a substring of username, email or full name, case-insensitively
--- (strpos, not LIKE: the text a client sends is never a pattern).
+-- q with at least three letters or digits in a row matches a substring of username, email or
+-- full name, case-insensitively: the trigram index of migration 0012 finds the candidates
+-- (q is escaped, so it is never a pattern), strpos then checks each field. A shorter q (fewer
+-- than three letters or digits in a row: the index could not narrow it down, and every account
+-- would be read) matches a whole username or email instead, through their unique indexes.
 SELECT
     u.id,
     u.username,
@@ -131,9 +134,18 @@ WHERE
     AND (:is_admin::BOOLEAN IS NULL OR u.is_admin = :is_admin)
     AND (
         :q::TEXT IS NULL
-        OR strpos(lower(u.username), lower(:q)) > 0
-        OR strpos(u.email, lower(:q)) > 0
-        OR strpos(lower(u.full_name), lower(:q)) > 0
+        OR (
+            lower(u.username) || ' ' || u.email || ' ' || lower(u.full_name) LIKE search_pattern(:q)
+            AND (
+                strpos(lower(u.username), lower(:q)) > 0
+                OR strpos(u.email, lower(:q)) > 0
+                OR strpos(lower(u.full_name), lower(:q)) > 0
+            )
+        )
+        OR (
+            search_pattern(:q) IS NULL
+            AND (lower(u.username) = lower(:q) OR u.email = lower(:q))
+        )
     )
 ORDER BY u.id
 LIMIT :page_size;

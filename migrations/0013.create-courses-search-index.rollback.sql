@@ -1,0 +1,3 @@
+-- transactional: false
+-- Roll back 0013: drop the course search index.
+DROP INDEX CONCURRENTLY IF EXISTS courses_search_trgm_idx;
