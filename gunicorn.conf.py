@@ -2,13 +2,24 @@
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 from dotenv import load_dotenv
 from gunicorn.glogging import Logger
 
 load_dotenv()
+
+# prometheus_client's multiprocess mode (service/metrics.py): every worker writes its metrics
+# to files in this folder, and GET /metrics adds them up. It must be in the environment before
+# any process imports the library, so it is set here, when the master reads this file; the
+# workers inherit it. Each master gets a folder of its own unless one is given.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="urtraining-metrics-")
+    os.environ["URTRAINING_METRICS_DIR_IS_TEMPORARY"] = "1"
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -52,18 +63,21 @@ def _truthy(name, default):
 
 
 def on_starting(server):
-    """Migrate (and seed) once, in the master, before any worker forks.
+    """Empty the metrics folder; migrate (and seed) once, in the master, before any worker forks.
 
-    It runs init_db.py in a child process so the master never imports the app: after a
+    Migrations run init_db.py in a child process so the master never imports the app: after a
     reload (SIGHUP) the new workers must load new code, not the master's copy.
     """
+    _empty_metrics_folder()
     if not _truthy("AUTO_MIGRATE", "true"):
         return
     here = os.path.dirname(os.path.abspath(__file__))
     wait = os.environ.get("DB_STARTUP_WAIT_SECONDS", "30")
+    child_env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     result = subprocess.run(
         [sys.executable, os.path.join(here, "init_db.py"), "--wait", wait],
         cwd=here,
+        env=child_env,
         capture_output=True,
         text=True,
     )
@@ -75,10 +89,44 @@ def on_starting(server):
         raise SystemExit(f"init_db.py failed with exit code {result.returncode}: not starting")
 
 
-def worker_exit(server, worker):
-    """Close the worker's pool so PostgreSQL sees clean disconnects."""
+def _empty_metrics_folder():
+    """Metrics of an earlier run (pids that may be reused) must not be added to this one's."""
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in folder.glob("*.db"):
+        path.unlink(missing_ok=True)
+
+
+def _extensions(worker):
     app = getattr(worker, "wsgi", None)
-    pool = getattr(app, "extensions", {}).get("pool") if app is not None else None
+    return getattr(app, "extensions", None) or {}
+
+
+def post_worker_init(worker):
+    """Start the worker's cleanup scheduler (service/housekeeping.py) once the app is loaded."""
+    scheduler = _extensions(worker).get("cleanup_scheduler")
+    if scheduler is not None:
+        scheduler.start()
+
+
+def worker_exit(server, worker):
+    """Stop the cleanup scheduler, then close the worker's pool so PostgreSQL sees clean disconnects."""
+    scheduler = _extensions(worker).get("cleanup_scheduler")
+    if scheduler is not None:
+        scheduler.stop(timeout=5)
+    pool = _extensions(worker).get("pool")
     if pool is not None:
         pool.close(timeout=5)
         server.log.info("worker %s closed its database pool", worker.pid)
+
+
+def child_exit(server, worker):
+    """A worker is gone: its live gauges (pool in use, waiting) no longer count in /metrics."""
+    from prometheus_client import multiprocess  # here, in the master, only after the variable is set
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if os.environ.get("URTRAINING_METRICS_DIR_IS_TEMPORARY"):
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

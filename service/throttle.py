@@ -18,6 +18,7 @@ from flask import request
 from service.config import settings
 from service.db import queries
 from service.errors import abort
+from service.metrics import count_login
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def check_login(login_name, user):
     )
     wait = lockout["retry_after_seconds"]
     if wait > 0:
+        count_login("throttled")
         abort(
             429,
             f"Too many failed sign-in attempts; try again in {wait} seconds",
