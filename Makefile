@@ -25,7 +25,7 @@ test: lint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint sql migrations tests/queries.sql
+	$(BIN)/sqlfluff lint sql migrations tests/queries.sql tests/queries_ops.sql
 
 ## Apply migrations only (DATABASE_URL, or the embedded server)
 migrate: $(STAMP)

@@ -218,6 +218,63 @@ def stream_rows(qualified_name, chunk_rows, **params):
         metrics.observe_query(qualified_name, perf_counter() - started, failed=failed)
 
 
+def streamed(make_chunks):
+    """A response body made by make_chunks() (a generator) on this request's connection, which
+    stays checked out until the body ends.
+
+    Flask ends a request, and its teardown gives the connection back to the pool, before a
+    streamed body is sent. So the connection is taken out of the request's hands here; while
+    the generator runs it is the request's connection again (named queries use it), and when
+    the body ends (sent completely, failed, or closed because the client went away) the
+    generator is closed (its transaction ends) and the connection goes back to the pool.
+
+    The generator runs up to its first chunk at once, while the view can still answer an
+    error (a database outage is a 503, not a 200 cut short). Wrap the result in Flask's
+    stream_with_context.
+    """
+    conn = connection()
+    pool = g.pop("db_pool")
+    g.pop("db_conn")
+    chunks = make_chunks()
+
+    def step():
+        g.db_conn, g.db_pool = conn, pool
+        try:
+            return next(chunks)
+        finally:
+            g.pop("db_conn", None)
+            g.pop("db_pool", None)
+
+    def give_back():
+        try:
+            chunks.close()
+        finally:
+            try:
+                pool.putconn(conn)
+            except psycopg.Error:
+                log.warning("connection could not be returned cleanly to the pool")
+
+    try:
+        first = step()
+    except BaseException:
+        give_back()
+        raise
+
+    def body():
+        try:
+            yield first
+            while True:
+                try:
+                    chunk = step()
+                except StopIteration:
+                    return
+                yield chunk
+        finally:
+            give_back()
+
+    return body()
+
+
 def release_connection(exc=None):
     conn = g.pop("db_conn", None)
     pool = g.pop("db_pool", None)

@@ -89,22 +89,30 @@ def delete_stale_login_counters(batch_size, max_batches=None):
 
 
 def compact_counters(batch_size, max_batches=None):
-    """Compact counter_deltas up to its newest row now (shared lock: not during a recount).
+    """Compact counter_deltas (shared lock: not during a recount); (rows removed, more_may_remain).
 
-    Returns (rows removed, more_may_remain): compacted rows are written again as one row per
-    counter and bucket, so a run with nothing new to merge removes nothing.
+    A pass works through the rows up to the newest one when it starts, batch by batch; each
+    batch writes back one row per counter and bucket it held, so a table of many batches is
+    left with a few rows per group, and another pass merges those. Passes continue while they
+    remove rows (at most max_batches batches in all).
     """
     queries.housekeeping.lock_counters_for_compaction()
-    up_to_id = queries.housekeeping.last_counter_delta_id()
     removed = 0
     batches = 0
-    while max_batches is None or batches < max_batches:
-        batches += 1
-        batch = queries.housekeeping.compact_counter_deltas(up_to_id=up_to_id, batch_size=batch_size)
-        removed += batch["removed"]
-        if batch["taken"] < batch_size:
+    while True:
+        up_to_id = queries.housekeeping.last_counter_delta_id()
+        removed_in_pass = 0
+        while True:
+            if max_batches is not None and batches >= max_batches:
+                return removed, removed_in_pass > 0  # a pass that merged nothing had nothing to merge
+            batches += 1
+            batch = queries.housekeeping.compact_counter_deltas(up_to_id=up_to_id, batch_size=batch_size)
+            removed += batch["removed"]
+            removed_in_pass += batch["removed"]
+            if batch["taken"] < batch_size:
+                break
+        if removed_in_pass == 0 or batches == 1:
             return removed, False
-    return removed, removed > 0  # a full run that merged nothing met rows compacted already
 
 
 def clean_up(batch_size, max_batches=None, wait=True):

@@ -165,20 +165,21 @@ ORDER BY u.id;
 -- Every account without its questionnaire, in id order, as CSV cells (csv_cell: RFC 4180
 -- quoting, spreadsheet formulas neutralised; migration 0014). The column names are the header.
 SELECT
-    csv_cell(id::TEXT) AS id,
-    csv_cell(username) AS username,
-    csv_cell(email) AS email,
-    csv_cell(full_name) AS full_name,
-    csv_cell(is_active::TEXT) AS is_active,
-    csv_cell(is_admin::TEXT) AS is_admin,
-    csv_cell(to_json(created_at) #>> '{}') AS created_at,
-    csv_cell(to_json(updated_at) #>> '{}') AS updated_at
-FROM users
-ORDER BY id;
+    csv_cell(u.id::TEXT) AS id,
+    csv_cell(u.username) AS username,
+    csv_cell(u.email) AS email,
+    csv_cell(u.full_name) AS full_name,
+    csv_cell(u.is_active::TEXT) AS is_active,
+    csv_cell(u.is_admin::TEXT) AS is_admin,
+    csv_cell(to_json(u.created_at) #>> '{}') AS created_at,
+    csv_cell(to_json(u.updated_at) #>> '{}') AS updated_at
+FROM users AS u
+ORDER BY u.id;
 
 -- name: export_users_full_csv()
 -- Every account with its questionnaire flattened into columns (empty when there is none; the
--- goals separated by ";"), in id order, as CSV cells. The column names are the header.
+-- goals, known words without quotes or commas, separated by ";"), in id order, as CSV cells.
+-- The column names are the header.
 SELECT
     csv_cell(u.id::TEXT) AS id,
     csv_cell(u.username) AS username,
@@ -193,7 +194,7 @@ SELECT
     csv_cell(tp.age::TEXT) AS age,
     csv_cell(tp.height_cm::TEXT) AS height_cm,
     csv_cell(tp.weight_kg::TEXT) AS weight_kg,
-    csv_cell(array_to_string(array(SELECT json_array_elements_text(tp.training_goals)), ';')) AS training_goals,
+    csv_cell(replace(translate(tp.training_goals::TEXT, '[]" ', ''), ',', ';')) AS training_goals,
     csv_cell(tp.training_level) AS training_level,
     csv_cell(tp.frequency_last_3_months) AS frequency_last_3_months,
     csv_cell(tp.training_location) AS training_location,

@@ -8,7 +8,7 @@ from flask import Response, stream_with_context
 
 from service import accounts, housekeeping
 from service.api.blueprint import Blueprint
-from service.db import queries, snapshot_transaction, stream_rows, transaction
+from service.db import queries, snapshot_transaction, stream_rows, streamed, transaction
 from service.errors import abort
 from service.schemas.admin import (
     ActivityQuerySchema,
@@ -85,14 +85,14 @@ def export_users(args):
     """
     kind = "basic" if args["basic"] else "full"
     if args["format"] == "csv":
-        chunks = _started(_csv_chunks(f"admin.export_users_{kind}_csv"))
+        chunks = streamed(lambda: _csv_chunks(f"admin.export_users_{kind}_csv"))
         filename = f"users-{kind}-{datetime.now(UTC):%Y-%m-%d}.csv"
         return Response(
             stream_with_context(chunks),
             content_type="text/csv; charset=utf-8; header=present",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
-    chunks = _started(_json_chunks(kind))
+    chunks = streamed(lambda: _json_chunks(kind))
     return Response(stream_with_context(chunks), content_type="application/json")
 
 
@@ -129,22 +129,6 @@ def _csv_chunks(query):
         yield ",".join(next(rows)) + "\r\n"
         for chunk in rows:
             yield "".join(",".join(row) + "\r\n" for row in chunk)
-
-
-def _started(chunks):
-    """Run a generator up to its first chunk now, while the view can still answer an error
-    (a database outage is a 503, not a 200 cut short); then stream the rest. Closing the
-    response closes the generator: its transaction ends before the connection goes back."""
-    first = next(chunks)
-
-    def rest():
-        try:
-            yield first
-            yield from chunks
-        finally:
-            chunks.close()
-
-    return rest()
 
 
 @blp.get("/activity")
