@@ -20,7 +20,7 @@ from service.queries import load_queries
 
 USERS = 100_000
 SESSIONS = 100_000
-COURSES = 10_000
+COURSES = 100_000
 ENROLMENTS_PER_USER = 1
 BIG_TABLES = {"users", "training_profiles", "active_sessions", "courses", "user_course_progress"}
 
@@ -167,6 +167,59 @@ HOT_QUERIES = {
         ),
         "active_sessions_expires_at_idx",
     ),
+    "users.list_users searching a rare text (trigram index)": (
+        lambda conn, q, ids: list(
+            q.users.list_users(conn, q="zqxw", is_active=None, is_admin=None, after_id=0, page_size=50)
+        ),
+        "users_search_trgm_idx",
+    ),
+    "users.list_users searching one account's name (trigram index)": (
+        lambda conn, q, ids: list(
+            q.users.list_users(conn, q="plan54321", is_active=None, is_admin=None, after_id=0, page_size=50)
+        ),
+        "users_search_trgm_idx",
+    ),
+    "users.list_users searching a text most accounts hold": (
+        lambda conn, q, ids: list(
+            q.users.list_users(conn, q="Plan Person", is_active=None, is_admin=None, after_id=0, page_size=50)
+        ),
+        "users_pkey",
+    ),
+    "users.list_users searching fewer than three letters (whole username or email)": (
+        lambda conn, q, ids: list(
+            q.users.list_users(conn, q="zq", is_active=None, is_admin=None, after_id=0, page_size=50)
+        ),
+        "users_username_lower_key",
+    ),
+    "courses.list_courses searching a rare text (trigram index)": (
+        lambda conn, q, ids: list(
+            q.courses.list_courses(
+                conn,
+                include_inactive=False,
+                category=None,
+                difficulty_level=None,
+                q="zqxw",
+                after_id=0,
+                page_size=50,
+            )
+        ),
+        "courses_search_trgm_idx",
+    ),
+    "courses.list_courses searching fewer than three letters (whole title)": (
+        lambda conn, q, ids: list(
+            q.courses.list_courses(
+                conn,
+                include_inactive=False,
+                category=None,
+                difficulty_level=None,
+                q="zq",
+                after_id=0,
+                page_size=50,
+            )
+        ),
+        "courses_active_title_key",
+    ),
+    "admin.get_stats": (lambda conn, q, ids: q.admin.get_stats(conn), "users_created_at_id_idx"),
     "admin.list_users_page first page": (
         lambda conn, q, ids: list(q.admin.list_users_page(conn, page_size=50, skip=0)),
         "users_pkey",
@@ -187,6 +240,24 @@ def test_a_hot_query_reads_big_tables_through_an_index_at_100k_rows(plan_of, nam
     assert used, f"{name} uses no index: {[n['Node Type'] for n in nodes]}"
     if expected_index:
         assert expected_index in used, f"{name} uses {used}, not {expected_index}"
+
+
+def test_a_search_keeps_its_index_once_the_list_query_is_prepared_and_used_without_one(plan_of):
+    """psycopg prepares a statement after 5 uses; PostgreSQL may then plan it once for any q."""
+
+    def unfiltered(conn, q, ids):
+        for _ in range(12):
+            list(q.users.list_users(conn, q=None, is_active=None, is_admin=None, after_id=0, page_size=50))
+
+    plan_of(unfiltered)
+    nodes = plan_of(
+        lambda conn, q, ids: list(
+            q.users.list_users(conn, q="zqxw", is_active=None, is_admin=None, after_id=0, page_size=50)
+        )
+    )
+
+    assert _seq_scans_on_big_tables(nodes) == []
+    assert "users_search_trgm_idx" in _indexes_used(nodes)
 
 
 # --- the admin list's total comes from a counter (migration 0004), not from count(*) ---------
