@@ -42,6 +42,7 @@ $(VENV)/.bench-stamp: $(STAMP) requirements-bench.txt
 
 bench: $(VENV)/.bench-stamp
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.admin --reuse $(BENCH_ADMIN_ARGS)
 
 ## Soak: ~60 s of mixed wrk traffic; fails on any 5xx, socket error or worker RSS growth > 10% (SOAK_ARGS="--seconds 60")
 soak: $(STAMP)

@@ -32,3 +32,8 @@ USING gin ((lower(username) || ' ' || email || ' ' || lower(full_name)) gin_trgm
 
 COMMENT ON INDEX users_search_trgm_idx IS
 'Trigram index of lower(username) || '' '' || email || '' '' || lower(full_name): the search of GET /api/users?q=.';
+
+-- Statistics of the indexed expression: without them the planner guesses how many accounts a
+-- pattern matches, and for a text that matches none it walked every account in id order
+-- (3 s at 1M accounts) instead of asking the index (0.1 ms).
+ANALYZE users;

@@ -90,9 +90,13 @@ CLEANUP_RUNS = Counter(
 )
 CLEANUP_ROWS = Counter("urtraining_cleanup_rows_total", "Rows deleted by cleanup runs, by kind", ["kind"])
 
-LOGIN_OUTCOMES = ("success", "failure", "throttled")
-for _outcome in LOGIN_OUTCOMES:  # every outcome has a series from the start, so rate() works
+# Every known label value has a series from the start (at 0), so rate() and alerts work at once.
+for _outcome in ("success", "failure", "throttled"):
     LOGINS.labels(_outcome)
+for _outcome in ("ran", "skipped", "failed"):
+    CLEANUP_RUNS.labels(_outcome)
+for _kind in ("sessions", "login_counters", "counter_deltas"):
+    CLEANUP_ROWS.labels(_kind)
 
 
 def count_login(outcome):

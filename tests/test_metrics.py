@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import time
 import urllib.request
@@ -10,7 +11,7 @@ import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.live_server import live_server
+from tests.live_server import PROJECT_DIR, live_server
 
 
 def samples(text):
@@ -141,6 +142,20 @@ def test_in_production_without_a_token_there_are_no_metrics(make_app, database_u
 
     assert response.status_code == 404
     assert response.json["status"] == 404
+
+
+def test_the_grafana_dashboard_reads_only_metrics_the_service_exposes(client):
+    response = client.get("/metrics")
+    families = text_string_to_metric_families(response.get_data(as_text=True))
+    exposed = {
+        family.name + suffix for family in families for suffix in ("", "_total", "_bucket", "_sum", "_count")
+    }
+    dashboard = json.loads((PROJECT_DIR / "docs" / "grafana-dashboard.json").read_text())
+    expressions = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+
+    used = {name for expr in expressions for name in re.findall(r"urtraining_\w+", expr)}
+
+    assert used and used <= exposed, sorted(used - exposed)
 
 
 def test_metrics_are_not_part_of_the_openapi_document(client):

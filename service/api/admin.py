@@ -85,7 +85,7 @@ def export_users(args):
     """
     kind = "basic" if args["basic"] else "full"
     if args["format"] == "csv":
-        chunks = streamed(lambda: _csv_chunks(f"admin.export_users_{kind}_csv"))
+        chunks = streamed(lambda: _csv_chunks(kind))
         filename = f"users-{kind}-{datetime.now(UTC):%Y-%m-%d}.csv"
         return Response(
             stream_with_context(chunks),
@@ -119,16 +119,16 @@ def _json_chunks(kind):
         yield "]}"
 
 
-def _csv_chunks(query):
-    """A header row (the query's column names), then the rows, CRLF-terminated (RFC 4180).
-
-    PostgreSQL writes every cell already quoted (csv_cell); here they are only joined.
-    """
+def _csv_chunks(kind):
+    """A header row, then the rows, CRLF-terminated (RFC 4180). PostgreSQL writes each line with
+    its cells quoted (csv_cell); here the lines are only joined."""
     with transaction():
-        rows = stream_rows(query, EXPORT_CHUNK_ROWS)
-        yield ",".join(next(rows)) + "\r\n"
+        header = getattr(queries.admin, f"export_users_{kind}_csv_header")()
+        rows = stream_rows(f"admin.export_users_{kind}_csv", EXPORT_CHUNK_ROWS)
+        next(rows)  # the column names
+        yield header + "\r\n"
         for chunk in rows:
-            yield "".join(",".join(row) + "\r\n" for row in chunk)
+            yield "\r\n".join(row[0] for row in chunk) + "\r\n"
 
 
 @blp.get("/activity")
