@@ -33,10 +33,14 @@ from flask import current_app
 from service import metrics, throttle
 from service.config import settings
 from service.db import queries, transaction
+from service.queries import returns
 
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
+
+returns("housekeeping.compact_counter_deltas", "taken", "removed")
+returns("housekeeping.recount_counters", "counter", "before", "after")
 
 
 @dataclass

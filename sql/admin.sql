@@ -215,19 +215,21 @@ SELECT concat_ws(
 
 -- name: export_users_basic_csv()
 -- Every account without its questionnaire, in id order, one CSV line each (without its line
--- end): csv_cell quotes each cell as RFC 4180 says and neutralises spreadsheet formulas
--- (migration 0014). Keep the cells in the order of the header query above.
+-- end). Text goes through csv_cell (migration 0014: RFC 4180 quoting, spreadsheet formulas
+-- neutralised); numbers, booleans and ISO timestamps never need quoting (the CHECK
+-- constraints keep numbers positive) and are written as they are, NULL as an empty cell.
+-- Keep the cells in the order of the header query above.
 SELECT
     concat_ws(
         ',',
-        csv_cell(u.id::TEXT),
+        coalesce(u.id::TEXT, ''),
         csv_cell(u.username),
         csv_cell(u.email),
         csv_cell(u.full_name),
-        csv_cell(u.is_active::TEXT),
-        csv_cell(u.is_admin::TEXT),
-        csv_cell(to_json(u.created_at) #>> '{}'),
-        csv_cell(to_json(u.updated_at) #>> '{}')
+        coalesce(u.is_active::TEXT, ''),
+        coalesce(u.is_admin::TEXT, ''),
+        coalesce(to_json(u.created_at) #>> '{}', ''),
+        coalesce(to_json(u.updated_at) #>> '{}', '')
     ) AS csv_line
 FROM users AS u
 ORDER BY u.id;
@@ -239,40 +241,41 @@ SELECT 'id,username,email,full_name,is_active,is_admin,created_at,updated_at,has
 -- name: export_users_full_csv()
 -- Every account with its questionnaire flattened into cells (empty when there is none; the
 -- goals, known words without quotes or commas, separated by ";"), in id order, one CSV line
--- each. Keep the cells in the order of the header query above.
+-- each, written as export_users_basic_csv writes its cells. Keep the cells in the order of the
+-- header query above.
 SELECT
     concat_ws(
         ',',
-        csv_cell(u.id::TEXT),
+        coalesce(u.id::TEXT, ''),
         csv_cell(u.username),
         csv_cell(u.email),
         csv_cell(u.full_name),
-        csv_cell(u.is_active::TEXT),
-        csv_cell(u.is_admin::TEXT),
-        csv_cell(to_json(u.created_at) #>> '{}'),
-        csv_cell(to_json(u.updated_at) #>> '{}'),
-        csv_cell((tp.id IS NOT NULL)::TEXT),
+        coalesce(u.is_active::TEXT, ''),
+        coalesce(u.is_admin::TEXT, ''),
+        coalesce(to_json(u.created_at) #>> '{}', ''),
+        coalesce(to_json(u.updated_at) #>> '{}', ''),
+        (tp.id IS NOT NULL)::TEXT,
         csv_cell(tp.gender),
-        csv_cell(tp.age::TEXT),
-        csv_cell(tp.height_cm::TEXT),
-        csv_cell(tp.weight_kg::TEXT),
-        csv_cell(replace(translate(tp.training_goals::TEXT, '[]" ', ''), ',', ';')),
+        coalesce(tp.age::TEXT, ''),
+        coalesce(tp.height_cm::TEXT, ''),
+        coalesce(tp.weight_kg::TEXT, ''),
+        coalesce(replace(translate(tp.training_goals::TEXT, '[]" ', ''), ',', ';'), ''),
         csv_cell(tp.training_level),
         csv_cell(tp.frequency_last_3_months),
         csv_cell(tp.training_location),
         csv_cell(tp.location_details),
         csv_cell(tp.session_duration),
-        csv_cell(tp.joint_back_problems::TEXT),
-        csv_cell(tp.chronic_conditions::TEXT),
+        coalesce(tp.joint_back_problems::TEXT, ''),
+        coalesce(tp.chronic_conditions::TEXT, ''),
         csv_cell(tp.health_details),
-        csv_cell(tp.strength_training::TEXT),
-        csv_cell(tp.cardio::TEXT),
-        csv_cell(tp.hiit::TEXT),
-        csv_cell(tp.yoga_pilates::TEXT),
-        csv_cell(tp.functional_training::TEXT),
-        csv_cell(tp.stretching::TEXT),
-        csv_cell(to_json(tp.created_at) #>> '{}'),
-        csv_cell(to_json(tp.updated_at) #>> '{}')
+        coalesce(tp.strength_training::TEXT, ''),
+        coalesce(tp.cardio::TEXT, ''),
+        coalesce(tp.hiit::TEXT, ''),
+        coalesce(tp.yoga_pilates::TEXT, ''),
+        coalesce(tp.functional_training::TEXT, ''),
+        coalesce(tp.stretching::TEXT, ''),
+        coalesce(to_json(tp.created_at) #>> '{}', ''),
+        coalesce(to_json(tp.updated_at) #>> '{}', '')
     ) AS csv_line
 FROM users AS u
 LEFT JOIN training_profiles AS tp ON u.id = tp.user_id

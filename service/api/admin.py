@@ -10,6 +10,7 @@ from service import accounts, housekeeping
 from service.api.blueprint import Blueprint
 from service.db import queries, snapshot_transaction, stream_rows, streamed, transaction
 from service.errors import abort
+from service.queries import returns
 from service.schemas.admin import (
     ActivityQuerySchema,
     ActivitySchema,
@@ -34,6 +35,11 @@ CLEANUP_MAX_BATCHES = 20
 # An export reads this many rows per FETCH from its server-side cursor and sends them as one
 # chunk of the response: memory holds one chunk (~0.5 MB of JSON), whatever the table's size.
 EXPORT_CHUNK_ROWS = 1000
+
+returns("admin.get_stats", "total_users", "active_users", "completed_profiles", "last_week_signups")
+for _kind in ("basic", "full"):
+    returns(f"admin.export_users_{_kind}_json", "user_json")
+    returns(f"admin.export_users_{_kind}_csv", "csv_line")
 
 
 @blp.get("/stats")
