@@ -59,6 +59,8 @@ SAMPLE_ARGUMENTS = {
     "max_lockout_seconds": 3600,
     "name": "urtraining_no_such_database",
     "page_size": 10,
+    "retention_seconds": 0,
+    "up_to_id": 10**12,
     "progress_percentage": 50,
     "q": "arr",
     "session_duration": "30_45_min",

@@ -81,7 +81,7 @@ def get_user(user_id):
 @admin_required
 @blp.arguments(ExportQuerySchema, location="query")
 @blp.response(200, ExportSchema, description="The document as JSON, or with ?format=csv the rows as CSV")
-@blp.doc(responses={"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+@blp.doc(responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 def export_users(args):
     """Every account (with profiles unless ?basic=true), streamed; ?format=csv for spreadsheets.
 
