@@ -32,7 +32,7 @@ test: lint
 lint: $(STAMP) lint-migrations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint sql migrations tests/queries.sql
+	$(BIN)/sqlfluff lint sql migrations tests/queries.sql tests/queries_ops.sql
 
 # squawk (npm, its exact version pinned in package.json), installed on first use. No lock file:
 # the package's only dependencies are its per-platform binaries, pinned to its own version.
@@ -69,6 +69,7 @@ $(VENV)/.bench-stamp: $(STAMP) requirements-bench.txt
 
 bench: $(VENV)/.bench-stamp
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.admin --reuse $(BENCH_ADMIN_ARGS)
 
 ## Soak: ~60 s of mixed wrk traffic; fails on any 5xx, socket error or worker RSS growth > 10% (SOAK_ARGS="--seconds 60")
 soak: $(STAMP)

@@ -2,8 +2,11 @@
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 from dotenv import load_dotenv
 from gunicorn.glogging import Logger
@@ -16,6 +19,14 @@ RUN_DIR = os.path.abspath(os.environ.get("RUN_DIR") or os.path.join(HERE, ".run"
 os.makedirs(RUN_DIR, exist_ok=True)
 pidfile = os.path.join(RUN_DIR, "gunicorn.pid")
 SQL_SNAPSHOTS = os.path.join(RUN_DIR, "sql-snapshots")
+
+# prometheus_client's multiprocess mode (service/metrics.py): every worker writes its metrics
+# to files in this folder, and GET /metrics adds them up. It must be in the environment before
+# any process imports the library, so it is set here, when the master reads this file; the
+# workers inherit it. Each master gets a folder of its own unless one is given.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="urtraining-metrics-")
+    os.environ["URTRAINING_METRICS_DIR_IS_TEMPORARY"] = "1"
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -93,13 +104,15 @@ def _snapshot_path(child):
 
 
 def on_starting(server):
-    """Before any worker forks: check and snapshot the query files, and migrate (and seed) once.
+    """Before any worker forks: empty the metrics folder, check and snapshot the query files, and
+    migrate (and seed) once.
 
     Both run in child processes (side by side, to start sooner) so the master never imports the
     app: after a reload (SIGHUP) the new workers must load new code, not the master's copy. A
     query file that does not load (or parse, or no longer has a query the code calls) stops the
     start, naming file and query.
     """
+    _empty_metrics_folder()
     snapshot = _start_snapshot()
     try:
         _migrate(server)
@@ -117,9 +130,11 @@ def _migrate(server):
         return
     here = HERE
     wait = os.environ.get("DB_STARTUP_WAIT_SECONDS", "30")
+    child_env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     result = subprocess.run(
         [sys.executable, os.path.join(here, "init_db.py"), "--wait", wait],
         cwd=here,
+        env=child_env,
         capture_output=True,
         text=True,
     )
@@ -147,10 +162,44 @@ def on_reload(server):
     server.log.info("sql: reloaded; new workers load the queries from %s", os.environ["SQL_SNAPSHOT_DIR"])
 
 
-def worker_exit(server, worker):
-    """Close the worker's pool so PostgreSQL sees clean disconnects."""
+def _empty_metrics_folder():
+    """Metrics of an earlier run (pids that may be reused) must not be added to this one's."""
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in folder.glob("*.db"):
+        path.unlink(missing_ok=True)
+
+
+def _extensions(worker):
     app = getattr(worker, "wsgi", None)
-    pool = getattr(app, "extensions", {}).get("pool") if app is not None else None
+    return getattr(app, "extensions", None) or {}
+
+
+def post_worker_init(worker):
+    """Start the worker's cleanup scheduler (service/housekeeping.py) once the app is loaded."""
+    scheduler = _extensions(worker).get("cleanup_scheduler")
+    if scheduler is not None:
+        scheduler.start()
+
+
+def worker_exit(server, worker):
+    """Stop the cleanup scheduler, then close the worker's pool so PostgreSQL sees clean disconnects."""
+    scheduler = _extensions(worker).get("cleanup_scheduler")
+    if scheduler is not None:
+        scheduler.stop(timeout=5)
+    pool = _extensions(worker).get("pool")
     if pool is not None:
         pool.close(timeout=5)
         server.log.info("worker %s closed its database pool", worker.pid)
+
+
+def child_exit(server, worker):
+    """A worker is gone: its live gauges (pool in use, waiting) no longer count in /metrics."""
+    from prometheus_client import multiprocess  # here, in the master, only after the variable is set
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if os.environ.get("URTRAINING_METRICS_DIR_IS_TEMPORARY"):
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

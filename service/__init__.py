@@ -3,9 +3,10 @@
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service import cli, db, errors
+from service import cli, db, errors, housekeeping, metrics
 from service import logging as request_logging
 from service.api import admin, auth, courses, health, profiles, progress, sessions, users  # noqa: F401
+from service.api import metrics as metrics_api
 from service.api.spec import init_api
 from service.config import Config
 from service.http_semantics import ServiceFlask
@@ -27,8 +28,11 @@ def create_app(config=None):
         count = config.TRUSTED_PROXY_COUNT
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
+    metrics.init_app(app)  # before db: its teardown then runs after the connection is returned
     db.init_app(app, config)
+    housekeeping.init_app(app)
     init_api(app, BLUEPRINTS)
+    metrics_api.init_app(app)
     errors.register_error_handlers(app)
     if config.CORS_ORIGINS:
         CORS(

@@ -102,6 +102,18 @@ class Config:
         # Expired rows: one bounded batch deleted on login, at most once per interval per worker.
         self.SESSION_CLEANUP_INTERVAL_SECONDS = env.float("SESSION_CLEANUP_INTERVAL_SECONDS", 60.0)
         self.SESSION_CLEANUP_BATCH_SIZE = env.int("SESSION_CLEANUP_BATCH_SIZE", 1000)
+        # The scheduled cleanup (service/housekeeping.py): each gunicorn worker wakes every
+        # interval (0: never; then run `flask cleanup` from cron) and one process at a time
+        # deletes at most CLEANUP_MAX_BATCHES batches of CLEANUP_BATCH_SIZE rows of each kind.
+        self.CLEANUP_INTERVAL_SECONDS = env.float("CLEANUP_INTERVAL_SECONDS", 60.0)
+        self.CLEANUP_BATCH_SIZE = env.int("CLEANUP_BATCH_SIZE", 1000)
+        self.CLEANUP_MAX_BATCHES = env.int("CLEANUP_MAX_BATCHES", 10)
+        # How long an expired session row is kept before cleanup deletes it (0: at once).
+        self.SESSION_RETENTION_SECONDS = env.int("SESSION_RETENTION_SECONDS", 0)
+
+        # GET /metrics (Prometheus). With a token, only `Authorization: Bearer <token>` may read
+        # it; without one it is open in development and answers 404 in production.
+        self.METRICS_TOKEN = env.str("METRICS_TOKEN", "")
 
         self.MAX_CONTENT_LENGTH = env.int("MAX_CONTENT_LENGTH", 64 * 1024)
         self.CORS_ORIGINS = [

@@ -8,14 +8,16 @@ transaction.
 import logging
 import select
 from contextlib import contextmanager, suppress
-from functools import partial
-from time import monotonic
+from time import monotonic, perf_counter
+from types import GeneratorType
 
 import psycopg
 from flask import current_app, g
-from psycopg.rows import dict_row
+from psycopg import IsolationLevel
+from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
 
+from service import metrics
 from service.dburl import libpq_url
 from service.queries import load_queries
 
@@ -58,7 +60,54 @@ class _BoundFile:
 
     def __getattr__(self, query):
         function = getattr(getattr(current_app.extensions["queries"], self._name), query)
-        return partial(function, connection())
+        return _TimedQuery(f"{self._name}.{query}", function, connection())
+
+
+class _TimedQuery:
+    """A named query bound to a connection; each call's time goes to the query's metrics.
+
+    A plain select runs lazily, row by row, as its generator is read: only the time spent
+    inside the generator counts, not what the caller does between rows.
+    """
+
+    __slots__ = ("_conn", "_function", "_name")
+
+    def __init__(self, name, function, conn):
+        self._name = name
+        self._function = function
+        self._conn = conn
+
+    def __call__(self, **params):
+        started = perf_counter()
+        try:
+            result = self._function(self._conn, **params)
+        except psycopg.Error:
+            metrics.observe_query(self._name, perf_counter() - started, failed=True)
+            raise
+        if isinstance(result, GeneratorType):
+            return _timed_rows(self._name, result, perf_counter() - started)
+        metrics.observe_query(self._name, perf_counter() - started)
+        return result
+
+
+def _timed_rows(name, rows, elapsed):
+    failed = False
+    try:
+        while True:
+            started = perf_counter()
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except psycopg.Error:
+                failed = True
+                raise
+            finally:
+                elapsed += perf_counter() - started
+            yield row
+    finally:
+        rows.close()
+        metrics.observe_query(name, elapsed, failed=failed)
 
 
 class _BoundQueries:
@@ -122,6 +171,108 @@ def transaction():
     conn = connection()
     with conn.transaction():
         yield conn
+
+
+@contextmanager
+def snapshot_transaction():
+    """A read-only REPEATABLE READ transaction on this request's connection: every statement in
+    it reads the same snapshot (an export and its total agree). The pooled connection is set
+    back to the server's defaults afterwards."""
+    conn = connection()
+    conn.isolation_level = IsolationLevel.REPEATABLE_READ
+    conn.read_only = True
+    try:
+        with conn.transaction():
+            yield conn
+    finally:
+        with suppress(psycopg.Error):
+            conn.isolation_level = None
+            conn.read_only = None
+
+
+def stream_rows(qualified_name, chunk_rows, **params):
+    """The rows of a named query, chunk_rows at a time (lists of tuples), from a server-side cursor.
+
+    Must run inside a transaction (a cursor lives as long as its transaction; this also keeps
+    PgBouncer's transaction pooling on one server connection). Memory holds one chunk at a
+    time, however many rows the query returns; each FETCH is a short statement. The cursor is
+    named after the query, so pg_stat_activity's "FETCH FORWARD ... FROM" names it too. Yields
+    the cursor's column names first.
+    """
+    function = current_app.extensions["queries"].get(qualified_name)
+    conn = connection()
+    started = perf_counter()
+    failed = False
+    try:
+        with conn.cursor(name=qualified_name, row_factory=tuple_row) as cursor:
+            cursor.execute(function.sql, params or None)
+            rows = cursor.fetchmany(chunk_rows)
+            yield [column.name for column in cursor.description]
+            while rows:
+                yield rows
+                rows = cursor.fetchmany(chunk_rows)
+    except psycopg.Error:
+        failed = True
+        raise
+    finally:
+        metrics.observe_query(qualified_name, perf_counter() - started, failed=failed)
+
+
+def streamed(make_chunks):
+    """A response body made by make_chunks() (a generator) on this request's connection, which
+    stays checked out until the body ends.
+
+    Flask ends a request, and its teardown gives the connection back to the pool, before a
+    streamed body is sent. So the connection is taken out of the request's hands here; while
+    the generator runs it is the request's connection again (named queries use it), and when
+    the body ends (sent completely, failed, or closed because the client went away) the
+    generator is closed (its transaction ends) and the connection goes back to the pool.
+
+    The generator runs up to its first chunk at once, while the view can still answer an
+    error (a database outage is a 503, not a 200 cut short). Wrap the result in Flask's
+    stream_with_context.
+    """
+    conn = connection()
+    pool = g.pop("db_pool")
+    g.pop("db_conn")
+    chunks = make_chunks()
+
+    def step():
+        g.db_conn, g.db_pool = conn, pool
+        try:
+            return next(chunks)
+        finally:
+            g.pop("db_conn", None)
+            g.pop("db_pool", None)
+
+    def give_back():
+        try:
+            chunks.close()
+        finally:
+            try:
+                pool.putconn(conn)
+            except psycopg.Error:
+                log.warning("connection could not be returned cleanly to the pool")
+
+    try:
+        first = step()
+    except BaseException:
+        give_back()
+        raise
+
+    def body():
+        try:
+            yield first
+            while True:
+                try:
+                    chunk = step()
+                except StopIteration:
+                    return
+                yield chunk
+        finally:
+            give_back()
+
+    return body()
 
 
 def release_connection(exc=None):

@@ -18,6 +18,7 @@ from flask import request
 from service.config import settings
 from service.db import queries
 from service.errors import abort
+from service.metrics import count_login
 from service.queries import returns
 
 returns("throttle.get_login_lockout", "retry_after_seconds", "account_failures")
@@ -62,6 +63,7 @@ def check_login(login_name, user):
     )
     wait = lockout["retry_after_seconds"]
     if wait > 0:
+        count_login("throttled")
         abort(
             429,
             f"Too many failed sign-in attempts; try again in {wait} seconds",

@@ -9,8 +9,10 @@ ON CONFLICT (lower(title)) WHERE is_active DO NOTHING;
 -- name: list_courses_page(include_inactive, category, difficulty_level, q, after_id, page_size)^
 -- A page of courses as the response body: {"courses": [Course], "pagination": {...}}.
 -- Keyset: ids above after_id, in id order (a seek on the primary key at any depth); active
--- courses unless include_inactive. q matches a substring of the title or description,
--- case-insensitively (strpos, not LIKE: the text a client sends is never a pattern).
+-- courses unless include_inactive. q with at least three letters or digits in a row matches a
+-- substring of the title or description, case-insensitively: the trigram index of migration
+-- 0013 finds the candidates (q is escaped, so it is never a pattern), strpos then checks each
+-- field. A shorter q matches a whole title instead (the unique index of active titles).
 WITH page AS (
     SELECT
         c.id,
@@ -23,8 +25,11 @@ WITH page AS (
         AND (:difficulty_level::TEXT IS NULL OR c.difficulty_level = :difficulty_level)
         AND (
             :q::TEXT IS NULL
-            OR strpos(lower(c.title), lower(:q)) > 0
-            OR strpos(lower(c.description), lower(:q)) > 0
+            OR (
+                lower(c.title) || ' ' || lower(coalesce(c.description, '')) LIKE search_pattern(:q)
+                AND (strpos(lower(c.title), lower(:q)) > 0 OR strpos(lower(c.description), lower(:q)) > 0)
+            )
+            OR (search_pattern(:q) IS NULL AND lower(c.title) = lower(:q))
         )
     ORDER BY c.id
     LIMIT :page_size

@@ -50,27 +50,6 @@ WITH revoked AS (
 
 SELECT count(*) AS revoked FROM revoked;
 
--- name: delete_expired_sessions(batch_size)$
--- Delete at most batch_size expired sessions (bounded, index-driven); returns how many.
--- The ids go to the DELETE as an array, so it finds them by primary key: a join with the
--- CTE was planned as a hash join over a sequential scan of the whole table.
-WITH expired AS (
-    SELECT id
-    FROM active_sessions
-    WHERE expires_at <= now()
-    ORDER BY expires_at
-    LIMIT :batch_size
-    FOR UPDATE SKIP LOCKED
-),
-
-deleted AS (
-    DELETE FROM active_sessions
-    WHERE id = any(array(SELECT id FROM expired))
-    RETURNING id
-)
-
-SELECT count(*) AS deleted FROM deleted;
-
 -- name: revoke_other_user_sessions(user_id, keep_session_id)$
 -- End every session of a user except one (the caller's, after a password change).
 WITH revoked AS (

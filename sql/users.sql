@@ -148,8 +148,11 @@ WHERE s.token_hash = :token_hash;
 -- Keyset: users with ids above after_id, in id order. The page is found first (a seek on the
 -- primary key, filters applied there), then each of its accounts looks up its own profile
 -- (one index probe each), so a page deep in the table costs what the first one does.
--- q matches a substring of username, email or full name, case-insensitively
--- (strpos, not LIKE: the text a client sends is never a pattern).
+-- q with at least three letters or digits in a row matches a substring of username, email or
+-- full name, case-insensitively: the trigram index of migration 0012 finds the candidates
+-- (q is escaped, so it is never a pattern), strpos then checks each field. A shorter q (fewer
+-- than three letters or digits in a row: the index could not narrow it down, and every account
+-- would be read) matches a whole username or email instead, through their unique indexes.
 WITH touched AS (
     UPDATE active_sessions
     SET last_seen_at = now()
@@ -170,9 +173,18 @@ page AS (
         AND (:is_admin::BOOLEAN IS NULL OR u.is_admin = :is_admin)
         AND (
             :q::TEXT IS NULL
-            OR strpos(lower(u.username), lower(:q)) > 0
-            OR strpos(u.email, lower(:q)) > 0
-            OR strpos(lower(u.full_name), lower(:q)) > 0
+            OR (
+                lower(u.username) || ' ' || u.email || ' ' || lower(u.full_name) LIKE search_pattern(:q)
+                AND (
+                    strpos(lower(u.username), lower(:q)) > 0
+                    OR strpos(u.email, lower(:q)) > 0
+                    OR strpos(lower(u.full_name), lower(:q)) > 0
+                )
+            )
+            OR (
+                search_pattern(:q) IS NULL
+                AND (lower(u.username) = lower(:q) OR u.email = lower(:q))
+            )
         )
     ORDER BY u.id
     LIMIT :page_size

@@ -50,6 +50,12 @@ def tq():
     return aiosql.from_path(Path(__file__).parent / "queries.sql", "psycopg")
 
 
+@pytest.fixture(scope="session")
+def oq():
+    """Test-only named queries of the operations tests (tests/queries_ops.sql)."""
+    return aiosql.from_path(Path(__file__).parent / "queries_ops.sql", "psycopg")
+
+
 def make_config(database_url, **overrides):
     environ = {
         "DATABASE_URL": database_url,

@@ -21,7 +21,7 @@ from service.queries import load_queries
 
 USERS = 100_000
 SESSIONS = 100_000
-COURSES = 10_000
+COURSES = 100_000
 ENROLMENTS_PER_USER = 1
 # One account (made an admin) with many live sessions and an enrolment in every course: lists
 # of its own long enough to have a middle.
@@ -108,6 +108,18 @@ def _heavy_session():
     return {"token_hash": hashlib.sha256(b"heavy-session-1").digest(), "touch_after_seconds": 60}
 
 
+def _search_users(conn, q, text):
+    return q.users.list_users_page(
+        conn, **_heavy_session(), q=text, is_active=None, is_admin=None, after_id=0, page_size=50
+    )
+
+
+def _search_courses(conn, q, text):
+    return q.courses.list_courses_page(
+        conn, include_inactive=False, category=None, difficulty_level=None, q=text, after_id=0, page_size=50
+    )
+
+
 # (query, how to run it, an index the plan must use)
 HOT_QUERIES = {
     "sessions.authenticate_session (token lookup)": (
@@ -128,10 +140,37 @@ HOT_QUERIES = {
         lambda conn, q, ids: q.users.get_user_by_id(conn, id=ids["min_user_id"] + 54_321),
         "users_pkey",
     ),
-    "sessions.delete_expired_sessions": (
-        lambda conn, q, ids: q.sessions.delete_expired_sessions(conn, batch_size=1000),
+    "housekeeping.delete_expired_sessions": (
+        lambda conn, q, ids: q.housekeeping.delete_expired_sessions(
+            conn, retention_seconds=0, batch_size=1000
+        ),
         "active_sessions_expires_at_idx",
     ),
+    "users.list_users_page searching a rare text (trigram index)": (
+        lambda conn, q, ids: _search_users(conn, q, "zqxw"),
+        "users_search_trgm_idx",
+    ),
+    "users.list_users_page searching one account's name (trigram index)": (
+        lambda conn, q, ids: _search_users(conn, q, "plan54321"),
+        "users_search_trgm_idx",
+    ),
+    "users.list_users_page searching a text most accounts hold": (
+        lambda conn, q, ids: _search_users(conn, q, "Plan Person"),
+        "users_pkey",
+    ),
+    "users.list_users_page searching fewer than three letters (whole username or email)": (
+        lambda conn, q, ids: _search_users(conn, q, "zq"),
+        "users_username_lower_key",
+    ),
+    "courses.list_courses_page searching a rare text (trigram index)": (
+        lambda conn, q, ids: _search_courses(conn, q, "zqxw"),
+        "courses_search_trgm_idx",
+    ),
+    "courses.list_courses_page searching fewer than three letters (whole title)": (
+        lambda conn, q, ids: _search_courses(conn, q, "zq"),
+        "courses_active_title_key",
+    ),
+    "admin.get_stats": (lambda conn, q, ids: q.admin.get_stats(conn), "users_created_at_id_idx"),
     "admin.list_users_page first page": (
         lambda conn, q, ids: list(q.admin.list_users_page(conn, page_size=50, skip=0)),
         "users_pkey",
@@ -152,6 +191,22 @@ def test_a_hot_query_reads_big_tables_through_an_index_at_100k_rows(plan_of, nam
     assert used, f"{name} uses no index: {[n['Node Type'] for n in nodes]}"
     if expected_index:
         assert expected_index in used, f"{name} uses {used}, not {expected_index}"
+
+
+def test_a_search_keeps_its_index_once_the_list_query_is_prepared_and_used_without_one(plan_of):
+    """psycopg prepares a statement after 5 uses; PostgreSQL may then plan it once for any q."""
+
+    def unfiltered(conn, q, ids):
+        for _ in range(12):
+            q.users.list_users_page(
+                conn, **_heavy_session(), q=None, is_active=None, is_admin=None, after_id=0, page_size=50
+            )
+
+    plan_of(unfiltered)
+    nodes = plan_of(lambda conn, q, ids: _search_users(conn, q, "zqxw"))
+
+    assert _seq_scans_on_big_tables(nodes) == []
+    assert "users_search_trgm_idx" in _indexes_used(nodes)
 
 
 # --- the admin list's total comes from a counter (migration 0004), not from count(*) ---------

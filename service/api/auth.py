@@ -7,6 +7,7 @@ from service.api.blueprint import Blueprint
 from service.api.bodies import json_body
 from service.db import queries, transaction
 from service.errors import abort, unauthorized
+from service.metrics import count_login
 from service.queries import returns
 from service.schemas.auth import (
     AvailabilityQuerySchema,
@@ -76,6 +77,7 @@ def login(data):
     stored_hash = user["hashed_password"] if user else None
     if not verify_password(stored_hash, data["password"]) or not user["is_active"]:
         throttle.record_failure(attempt)
+        count_login("failure")
         unauthorized(BAD_CREDENTIALS)
     upgraded_hash = hash_password(data["password"]) if needs_rehash(stored_hash) else None
     with transaction():
@@ -84,6 +86,7 @@ def login(data):
             queries.users.update_password_hash(id=user["id"], hashed_password=upgraded_hash)
         token, session = open_session(user["id"])
     housekeeping.clean_up_after_login()
+    count_login("success")
     return token_response(token, session, user)
 
 

@@ -51,6 +51,14 @@ class ExportQuerySchema(ma.Schema):
     basic = ma.fields.Boolean(
         load_default=False, metadata={"description": "true: accounts only; false: with training profiles"}
     )
+    format = ma.fields.String(
+        load_default="json",
+        validate=validate.OneOf(("json", "csv"), error="Must be one of: {choices}."),
+        metadata={
+            "description": "json: the export document; csv: the same rows as CSV (a header row, "
+            "RFC 4180 quoting, the questionnaire flattened into columns), as a file download"
+        },
+    )
 
 
 class ExportUserSchema(UserSchema):
