@@ -200,12 +200,14 @@ def call_and_validate(case, world, role):
     ANSWERS[role, case.operation.label, f"{response.status_code // 100}xx"] += 1
 
 
+@pytest.mark.fuzz
 @schema.parametrize()
 @FUZZ_SETTINGS
 def test_as_a_plain_user_every_operation_keeps_its_contract(case, world):
     call_and_validate(case, world, "user")
 
 
+@pytest.mark.fuzz
 @schema.parametrize()
 @FUZZ_SETTINGS
 def test_as_an_admin_every_operation_keeps_its_contract(case, world):

@@ -246,7 +246,11 @@ def test_a_failed_login_adds_one_statement_to_count_it(quiet_app, monkeypatch, u
     )
 
     assert response.status_code == 401
-    assert names == ["users.get_login_candidate", "throttle.get_login_lockout", "throttle.record_login_failure"]
+    assert names == [
+        "users.get_login_candidate",
+        "throttle.get_login_lockout",
+        "throttle.record_login_failure",
+    ]
 
 
 def test_a_success_after_failures_adds_one_statement_to_reset_them(quiet_app, monkeypatch, user):
