@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint install migrate fuzz bench soak clean-db
+.PHONY: run test test-fast lint install migrate fuzz bench soak clean-db
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,18 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m service.devdb -- $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-## Lint, then the whole suite (embedded PostgreSQL unless TEST_DATABASE_URL is set)
+# xdist workers: most of the suite waits on gunicorn, PostgreSQL and subprocesses, so more
+# workers than cores pays (README, "Tests": the times measured on a 2-core machine).
+PYTEST_WORKERS ?= 3
+FAST_MARKERS := not (server or browser or fuzz or slow)
+
+## Lint, then the whole suite in parallel (embedded PostgreSQL unless TEST_DATABASE_URL is set)
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+## The in-process tests only: no gunicorn/nginx/pgbouncer, browser, fuzzing or 100k-row fills
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -16,7 +16,7 @@ from flask import current_app, g
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from service.dburl import libpq_url
+from service.config import libpq_url
 from service.queries import load_queries
 
 log = logging.getLogger(__name__)

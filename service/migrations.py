@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 from yoyo import get_backend, read_migrations
 
-from service.dburl import libpq_url, yoyo_url
+from service.config import libpq_url, yoyo_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 

@@ -27,8 +27,7 @@ from flask import request_finished
 from psycopg.rows import dict_row
 
 from service import create_app
-from service.config import Config
-from service.dburl import libpq_url
+from service.config import Config, libpq_url
 from service.devdb import drop_database, ensure_database, start_server
 from service.migrations import apply_migrations
 
@@ -74,6 +73,48 @@ def pytest_collection_modifyitems(config, items):
         if big_fills:
             item.add_marker(pytest.mark.slow)
             item.add_marker(pytest.mark.xdist_group(big_fills[0]))  # one fill, not one per worker
+
+
+# What -m/-k left out of this run, counted by marker; xdist workers hand theirs to the controller.
+_deselected = {}
+
+
+def pytest_deselected(items):
+    _deselected["total"] = _deselected.get("total", 0) + len(items)
+    for item in items:
+        for marker in ("server", "browser", "fuzz", "slow"):
+            if item.get_closest_marker(marker):
+                _deselected[marker] = _deselected.get(marker, 0) + 1
+
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workeroutput"):  # an xdist worker
+        session.config.workeroutput["deselected"] = dict(_deselected)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    # Every worker collects the whole suite, so each deselected the same tests: keep one count.
+    _deselected.update(getattr(node, "workeroutput", {}).get("deselected", {}))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if hasattr(config, "workeroutput") or not _deselected.get("total"):
+        return
+    by_marker = ", ".join(
+        f"{m} {_deselected[m]}" for m in ("server", "browser", "fuzz", "slow") if m in _deselected
+    )
+    selection = " ".join(
+        f"{flag} {value!r}"
+        for flag, value in (("-m", config.option.markexpr), ("-k", config.option.keyword))
+        if value
+    )
+    terminalreporter.write_line(
+        f"deselected on purpose ({selection}): {_deselected['total']} test(s)"
+        + (f" — {by_marker}" if by_marker else ""),
+        yellow=True,
+        bold=True,
+    )
 
 
 def _skips_fail():

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from service.dburl import yoyo_url
+from service.config import yoyo_url
 from service.migrations import MIGRATIONS_DIR, apply_migrations, rollback_migrations
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
