@@ -12,8 +12,8 @@ FULL_NAME = validate.Length(min=2, max=100, error="Must be 2 to 100 characters."
 PASSWORD = validate.Length(min=8, max=128, error="Must be 8 to 128 characters.")
 
 
-class UserSchema(ma.Schema):
-    """The User representation; a row's flat profile columns become training_profile."""
+class AccountFieldsSchema(ma.Schema):
+    """The account fields every representation of a user starts with."""
 
     id = ma.fields.Integer(required=True)
     username = ma.fields.String(required=True)
@@ -21,6 +21,11 @@ class UserSchema(ma.Schema):
     full_name = ma.fields.String(required=True)
     is_active = ma.fields.Boolean(required=True)
     is_admin = ma.fields.Boolean(required=True)
+
+
+class UserSchema(AccountFieldsSchema):
+    """The User representation; a row's flat profile columns become training_profile."""
+
     created_at = ma.fields.AwareDateTime(required=True)
     updated_at = ma.fields.AwareDateTime(allow_none=True)
     training_profile = ma.fields.Nested(TrainingProfileSchema, allow_none=True)
