@@ -157,10 +157,18 @@ def server_url():
     return server.get_uri()
 
 
-@pytest.fixture(scope="session")
-def database_url_for_tests(server_url):
-    name = f"urtraining_test_{uuid.uuid4().hex[:12]}"
+def create_test_database(server_url, name, tq):
+    """A new database on the test server whose commits do not wait for the disk."""
     url = ensure_database(server_url, name)
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(tq.relaxed_durability_statement(conn, name=name))
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url_for_tests(server_url, tq):
+    name = f"urtraining_test_{uuid.uuid4().hex[:12]}"
+    url = create_test_database(server_url, name, tq)
     apply_migrations(url)
     yield url
     drop_database(server_url, name)
@@ -303,14 +311,14 @@ def make_app():
 
 
 @pytest.fixture
-def scratch_database(server_url):
+def scratch_database(server_url, tq):
     """Create empty databases on the test server (dropped at the end); returns their URLs."""
     names = []
 
     def make():
         name = f"urtraining_scratch_{uuid.uuid4().hex[:12]}"
         names.append(name)
-        return ensure_database(server_url, name)
+        return create_test_database(server_url, name, tq)
 
     yield make
     for name in names:
@@ -318,9 +326,9 @@ def scratch_database(server_url):
 
 
 @pytest.fixture
-def fresh_database(server_url):
+def fresh_database(server_url, tq):
     """An empty database (not migrated), dropped after the test: for start-up and server tests."""
     name = f"urtraining_fresh_{uuid.uuid4().hex[:12]}"
-    url = ensure_database(server_url, name)
+    url = create_test_database(server_url, name, tq)
     yield url
     drop_database(server_url, name)

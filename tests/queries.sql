@@ -1,7 +1,27 @@
 -- Test-only queries: arranging and checking database state from the tests.
 
 -- name: empty_all_tables()!
--- Start a test from empty tables (CASCADE reaches every table that references these).
+-- Start a test from empty tables. DELETE, not TRUNCATE: on a few rows it takes milliseconds,
+-- where TRUNCATE (new files for every table and index) took 20 to 200 ms on a busy machine, and
+-- every test runs it. Users go first: their rows cascade to every table that references them.
+-- A reference that does not cascade falls back to TRUNCATE ... CASCADE rather than failing.
+DO $$
+BEGIN
+    DELETE FROM users;
+    DELETE FROM courses;
+    DELETE FROM login_throttle;
+EXCEPTION WHEN foreign_key_violation THEN
+    TRUNCATE users, courses, login_throttle CASCADE;
+END
+$$;
+
+-- name: relaxed_durability_statement(name)$
+-- The statement that lets a test database's commits return before the disk write: each commit
+-- otherwise waits 1 to 4 ms on a busy machine. A test database is dropped after the run.
+SELECT 'ALTER DATABASE ' || quote_ident(:name) || ' SET synchronous_commit = off' AS statement;
+
+-- name: truncate_service_tables()!
+-- Empty the tables with TRUNCATE (CASCADE reaches every table that references these).
 TRUNCATE users, courses, login_throttle RESTART IDENTITY CASCADE;
 
 -- name: make_admin(id)!
