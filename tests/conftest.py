@@ -28,6 +28,7 @@ from psycopg.rows import dict_row
 
 from service import create_app
 from service.config import Config, libpq_url
+from service.db import has_unread_input
 from service.devdb import drop_database, ensure_database, start_server
 from service.migrations import apply_migrations
 
@@ -69,6 +70,11 @@ def pytest_collection_modifyitems(config, items):
         seen = set()
         if any(_names_used(function, seen) & SERVER_NAMES for function in functions):
             item.add_marker(pytest.mark.server)
+        if item.get_closest_marker("server"):
+            # One server at a time, on one worker, while the others run in-process tests: each
+            # gunicorn is three processes that import the app, and on two cores several at once
+            # made requests time out.
+            item.add_marker(pytest.mark.xdist_group("servers"))
         big_fills = sorted(BIG_FILL_FIXTURES & set(getattr(item, "fixturenames", ())))
         if big_fills:
             item.add_marker(pytest.mark.slow)
@@ -201,11 +207,31 @@ def app(database_url_for_tests):
     app.extensions["pool"].close()
 
 
+@pytest.fixture(scope="session")
+def _direct_connections(database_url_for_tests):
+    """The run's direct connection, opened again only when a test closed or broke it."""
+    opened = []
+
+    def current():
+        conn = opened[-1] if opened else None
+        if conn is None or conn.closed or conn.broken or has_unread_input(conn):
+            if conn is not None:
+                conn.close()
+            opened.append(psycopg.connect(database_url_for_tests, autocommit=True, row_factory=dict_row))
+        return opened[-1]
+
+    yield current
+    if opened:
+        opened[-1].close()
+
+
 @pytest.fixture
-def db(database_url_for_tests):
-    """A direct connection for arranging and checking database state (autocommit, dict rows)."""
-    with psycopg.connect(database_url_for_tests, autocommit=True, row_factory=dict_row) as conn:
-        yield conn
+def db(_direct_connections):
+    """A direct connection for arranging and checking database state (autocommit, dict rows).
+
+    One for the whole run rather than one per test: a connection costs 5 to 20 ms to open.
+    """
+    return _direct_connections()
 
 
 @pytest.fixture(autouse=True)
