@@ -294,7 +294,7 @@ def other_user(make_account):
     return make_account("bob")
 
 
-# --- foundation tests (issue 2) ---------------------------------------------------------------
+# --- checked on every response; extra apps and databases --------------------------------------
 
 PASSWORD_HASH_MARKERS = ("pbkdf2:", "scrypt:")
 

@@ -139,7 +139,7 @@ ORDER BY table_name, ordinal_position;
 SELECT migration_id FROM _yoyo_migration
 ORDER BY migration_id;
 
--- --- issue 3: training profiles, courses and progress ----------------------------------------
+-- --- training profiles, courses and progress -------------------------------------------------
 
 -- name: insert_test_course(title, category, is_active)$
 -- Add a course to arrange a test; returns its id.
@@ -313,7 +313,7 @@ INSERT INTO active_sessions (user_id, token_hash, expires_at)
 VALUES (:user_id, sha256('arranged'::BYTEA), now() + INTERVAL '1 hour')
 RETURNING id;
 
--- --- issue 4: sessions, administration, throttling --------------------------------------------
+-- --- sessions, administration, throttling -----------------------------------------------------
 
 -- name: list_session_rows(user_id)
 -- A user's stored sessions, oldest first (token hashes left out).
@@ -411,7 +411,7 @@ SELECT
         FROM active_sessions AS s
     ) AS sessions;
 
--- --- issue 7: reliability, instances, backup ------------------------------------------------
+-- --- reliability, instances, backup ---------------------------------------------------------
 
 -- name: count_existing_usernames(usernames)$
 -- How many of these usernames have an account.
@@ -470,7 +470,7 @@ SELECT count(*) AS n FROM pg_prepared_statements;
 -- This session's statement_timeout, as PostgreSQL shows it.
 SELECT current_setting('statement_timeout') AS statement_timeout;
 
--- --- issue 6: query plans at ~100k rows (tests/test_query_plans.py) ---------------------------
+-- --- query plans at ~100k rows (tests/test_query_plans.py) ------------------------------------
 
 -- name: plan_fill_users(user_count)!
 -- user_count accounts named plan1, plan2, ... (cheap fake hashes; never logged in).
