@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from dotenv import load_dotenv
+from gunicorn import glogging
 
 load_dotenv()
 
@@ -36,6 +37,21 @@ def _logs_module():
 
 
 logconfig_dict = _logs_module().logging_config()
+
+
+class Logger(glogging.Logger):
+    """gunicorn's logger, building access lines only when asked to (`accesslog`).
+
+    With a logconfig_dict gunicorn would build one for every request (about 40 microseconds of
+    CPU here), only for the line to be dropped: the app's request line replaces it.
+    """
+
+    @property
+    def access_log_enabled(self):
+        return bool(self.cfg.accesslog)
+
+
+logger_class = Logger
 
 
 def _truthy(name, default):

@@ -85,9 +85,9 @@ def logging_config(level="INFO"):
             # gunicorn adds a plain-text handler of its own; without it its lines reach the
             # root's JSON handler. No level here: gunicorn's --log-level sets it.
             "gunicorn.error": {"handlers": [], "propagate": True},
-            # With a logconfig_dict gunicorn writes access lines; the app's request line (with
-            # its request id, never the query string) replaces them.
-            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+            # Off unless gunicorn's accesslog is set (gunicorn.conf.py): the app's request line,
+            # with its request id and never the query string, replaces it.
+            "gunicorn.access": {"handlers": [], "propagate": True},
             "psycopg.pool": {"level": "WARNING"},  # it logs every checkout at INFO
         },
     }
