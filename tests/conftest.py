@@ -5,18 +5,10 @@ in .pgdata-test/ (started once, shared by the xdist workers). Each run (each xdi
 creates its own database, migrates it with yoyo, and drops it at the end; every test starts from
 empty tables.
 
-Markers (pytest.ini) let a run leave groups out on purpose: `server` (real gunicorn, nginx,
-pgbouncer or PostgreSQL subprocesses), `browser`, `fuzz`, `slow` (100k-row fills). A test that
-starts a server through tests/live_server.py or tests/pg_control.py, or that uses a big fill, is
-marked here, so a new test module needs no marker of its own for that; `make test-fast` leaves
-them out and says how many. A test that needs a missing tool skips with a reason naming it, and
-the `-ra` summary lists it; with CI=true every skip fails the run unless ALLOW_SKIPS names a
-word of its reason (ALLOW_SKIPS=chromium on a machine that cannot have a browser).
+Markers, the count of what a run deselects, and skips failing under CI=true: tests/markers.py.
 """
 
-import inspect
 import os
-import types
 import uuid
 from pathlib import Path
 
@@ -35,122 +27,7 @@ from service.migrations import apply_migrations
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TEST_PASSWORD_HASH = "pbkdf2:sha256:1000"  # cheap on purpose; production strength is measured in bench/
 
-# What starts a real server: the helpers of tests/live_server.py and tests/pg_control.py.
-SERVER_NAMES = frozenset({"live_server", "spawn_server", "ControlledPostgres", "GUNICORN"})
-# Module fixtures that fill a database with ~100k rows: their tests run on one xdist worker.
-BIG_FILL_FIXTURES = frozenset({"big_database"})
-
-
-def _names_used(function, seen):
-    """Global names the function's code uses, following helper functions of the same module."""
-    code = getattr(inspect.unwrap(function), "__code__", None)
-    if code is None or code in seen:
-        return set()
-    seen.add(code)
-    names, stack = set(), [code]
-    while stack:  # nested functions, lambdas and comprehensions have code objects of their own
-        current = stack.pop()
-        names.update(current.co_names)
-        stack.extend(const for const in current.co_consts if isinstance(const, types.CodeType))
-    module_globals = getattr(inspect.unwrap(function), "__globals__", {})
-    for name in list(names):
-        helper = module_globals.get(name)
-        if inspect.isfunction(helper) and helper.__module__ == function.__module__:
-            names |= _names_used(helper, seen)
-    return names
-
-
-@pytest.hookimpl(tryfirst=True)  # before -m deselects and before xdist groups by xdist_group
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        functions = [item.function] if hasattr(item, "function") else []
-        fixture_info = getattr(item, "_fixtureinfo", None)
-        if fixture_info is not None:
-            functions += [d.func for defs in fixture_info.name2fixturedefs.values() for d in defs]
-        seen = set()
-        if any(_names_used(function, seen) & SERVER_NAMES for function in functions):
-            item.add_marker(pytest.mark.server)
-        if item.get_closest_marker("server"):
-            # One server at a time, on one worker, while the others run in-process tests: each
-            # gunicorn is three processes that import the app, and on two cores several at once
-            # made requests time out.
-            item.add_marker(pytest.mark.xdist_group("servers"))
-        big_fills = sorted(BIG_FILL_FIXTURES & set(getattr(item, "fixturenames", ())))
-        if big_fills:
-            item.add_marker(pytest.mark.slow)
-            item.add_marker(pytest.mark.xdist_group(big_fills[0]))  # one fill, not one per worker
-
-
-# What -m/-k left out of this run, counted by marker; xdist workers hand theirs to the controller.
-_deselected = {}
-
-
-def pytest_deselected(items):
-    _deselected["total"] = _deselected.get("total", 0) + len(items)
-    for item in items:
-        for marker in ("server", "browser", "fuzz", "slow"):
-            if item.get_closest_marker(marker):
-                _deselected[marker] = _deselected.get(marker, 0) + 1
-
-
-def pytest_sessionfinish(session):
-    if hasattr(session.config, "workeroutput"):  # an xdist worker
-        session.config.workeroutput["deselected"] = dict(_deselected)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node, error):
-    # Every worker collects the whole suite, so each deselected the same tests: keep one count.
-    _deselected.update(getattr(node, "workeroutput", {}).get("deselected", {}))
-
-
-def pytest_terminal_summary(terminalreporter, config):
-    if hasattr(config, "workeroutput") or not _deselected.get("total"):
-        return
-    by_marker = ", ".join(
-        f"{m} {_deselected[m]}" for m in ("server", "browser", "fuzz", "slow") if m in _deselected
-    )
-    selection = " ".join(
-        f"{flag} {value!r}"
-        for flag, value in (("-m", config.option.markexpr), ("-k", config.option.keyword))
-        if value
-    )
-    terminalreporter.write_line(
-        f"deselected on purpose ({selection}): {_deselected['total']} test(s)"
-        + (f" — {by_marker}" if by_marker else ""),
-        yellow=True,
-        bold=True,
-    )
-
-
-def _skips_fail():
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
-def _skip_allowed(reason):
-    allowed = [word.strip().lower() for word in os.environ.get("ALLOW_SKIPS", "").split(",")]
-    return any(word and word in reason.lower() for word in allowed)
-
-
-def _fail_skip_in_ci(report):
-    """In CI a skipped test is a failure: a missing tool must not pass unnoticed."""
-    if not (report.skipped and _skips_fail()) or hasattr(report, "wasxfail"):
-        return report
-    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-    if not _skip_allowed(reason):
-        report.outcome = "failed"
-        report.longrepr = f"skipped with CI=true: {reason} (ALLOW_SKIPS=<a word of the reason> allows it)"
-    return report
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item, call):
-    return _fail_skip_in_ci((yield))
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_make_collect_report(collector):
-    return _fail_skip_in_ci((yield))
+pytest_plugins = ["tests.markers"]
 
 
 @pytest.fixture(scope="session")
