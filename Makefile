@@ -18,9 +18,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m service.devdb -- $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-# xdist workers: most of the suite waits on gunicorn, PostgreSQL and subprocesses, so more
-# workers than cores pays (README, "Tests": the times measured on a 2-core machine).
-PYTEST_WORKERS ?= 3
+# xdist workers: one runs the server tests one after another, the other the in-process tests.
+# On this 2-core machine 2 was fastest (81 s; 3 workers 128 s, 4 workers 97 s; README, "Tests").
+PYTEST_WORKERS ?= 2
 FAST_MARKERS := not (server or browser or fuzz or slow)
 # Each worker imports hypothesis and schemathesis, whose ~400 modules pytest rewrites for its
 # assertions: with bytecode caching switched off every run rewrites them again (8.3 instead of
