@@ -152,6 +152,7 @@ def _fail_skip_in_ci(report):
     if not (report.skipped and _skips_fail()) or hasattr(report, "wasxfail"):
         return report
     reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    reason = reason.removeprefix("Skipped: ")
     if not _skip_allowed(reason):
         report.outcome = "failed"
         report.longrepr = f"skipped with CI=true: {reason} (ALLOW_SKIPS=<a word of the reason> allows it)"
