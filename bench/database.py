@@ -11,8 +11,7 @@ import psycopg
 from psycopg.rows import dict_row
 from werkzeug.security import generate_password_hash
 
-from service.config import Config
-from service.dburl import libpq_url
+from service.config import Config, libpq_url
 from service.devdb import drop_database, ensure_database, start_server
 from service.migrations import apply_migrations
 

@@ -3,8 +3,7 @@
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service import cli, db, errors, housekeeping, metrics
-from service import logging as request_logging
+from service import cli, db, errors, housekeeping, logs, metrics
 from service.api import admin, auth, courses, health, profiles, progress, sessions, users  # noqa: F401
 from service.api import metrics as metrics_api
 from service.api.spec import init_api
@@ -23,7 +22,7 @@ def create_app(config=None):
     app.config.update(config.flask_settings())
     app.config["SERVICE_CONFIG"] = config
     app.json.sort_keys = False
-    request_logging.init_app(app, debug=config.DEBUG)
+    logs.init_app(app, debug=config.DEBUG)
     if config.TRUSTED_PROXY_COUNT:  # behind load balancers: the client's address and scheme
         count = config.TRUSTED_PROXY_COUNT
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)

@@ -166,3 +166,25 @@ def _describe(messages):
 def settings():
     """The Config of the app serving this request."""
     return current_app.config["SERVICE_CONFIG"]
+
+
+# DATABASE_URL may be spelt for libpq (postgresql://, as the guide writes it) or for yoyo
+# (postgresql+psycopg://); each user of it asks for the spelling it needs.
+_DATABASE_URL_PREFIXES = ("postgresql+psycopg://", "postgres+psycopg://", "postgresql://", "postgres://")
+
+
+def _after_scheme(url):
+    for prefix in _DATABASE_URL_PREFIXES:
+        if url.startswith(prefix):
+            return url[len(prefix) :]
+    raise ValueError("DATABASE_URL must start with postgresql:// (or postgresql+psycopg://)")
+
+
+def libpq_url(url):
+    """DATABASE_URL spelt for psycopg (libpq)."""
+    return "postgresql://" + _after_scheme(url)
+
+
+def yoyo_url(url):
+    """DATABASE_URL spelt for yoyo, whose plain postgresql:// would mean psycopg2."""
+    return "postgresql+psycopg://" + _after_scheme(url)

@@ -18,7 +18,7 @@ from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
 
 from service import metrics
-from service.dburl import libpq_url
+from service.config import libpq_url
 from service.queries import load_queries
 
 log = logging.getLogger(__name__)

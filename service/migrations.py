@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 from yoyo import read_migrations
 
-from service.dburl import libpq_url
+from service.config import libpq_url
 from service.yoyo_backend import backend_for
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"

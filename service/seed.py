@@ -8,7 +8,7 @@ from psycopg.rows import dict_row
 from werkzeug.security import generate_password_hash
 
 from service.accounts import save_training_profile
-from service.dburl import libpq_url
+from service.config import libpq_url
 from service.queries import load_queries
 
 # The sample passwords are public; hashing them at full OWASP strength at every start would

@@ -19,7 +19,7 @@ from yoyo import default_migration_table
 from yoyo.backends.core.postgresql import PostgresqlPsycopgBackend
 from yoyo.connections import parse_uri
 
-from service.dburl import libpq_url
+from service.config import libpq_url
 
 SCHEME_PREFIX = "urtraining+"
 

@@ -9,7 +9,7 @@ import pytest
 from psycopg.rows import dict_row
 from yoyo import get_backend, read_migrations
 
-from service.dburl import yoyo_url
+from service.config import yoyo_url
 from service.housekeeping import clean_up
 from service.migrations import MIGRATIONS_DIR, apply_migrations
 from service.queries import load_queries

@@ -54,3 +54,14 @@ def test_env_example_lists_every_variable_the_config_reads():
     example = (PROJECT_DIR / ".env.example").read_text()
     listed = set(re.findall(r"^#? ?([A-Z_]+)=", example, re.M))
     assert read - listed == set()
+
+
+def test_every_readme_section_a_project_file_points_to_exists():
+    headings = set(re.findall(r"^#+ (.+)$", (PROJECT_DIR / "README.md").read_text(), re.M))
+    pointers = {
+        (name, section)
+        for name in ("yoyo.ini", ".env.example", "gunicorn.conf.py", "Makefile")
+        for section in re.findall(r'README, "([^"]+)"', (PROJECT_DIR / name).read_text())
+    }
+    assert ("yoyo.ini", "Deploying: migrations with yoyo") in pointers
+    assert {(name, section) for name, section in pointers if section not in headings} == set()

@@ -9,7 +9,7 @@ from psycopg.rows import dict_row
 from yoyo import get_backend
 
 from service import db
-from service.dburl import yoyo_url
+from service.config import yoyo_url
 from service.devdb import drop_database, ensure_database
 from tests.live_server import PROJECT_DIR, spawn_server, stop_server, wait_until_serving
 

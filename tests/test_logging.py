@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from service.logging import JsonFormatter
+from service.logs import JsonFormatter
 from tests.live_server import live_server
 
 UNREACHABLE_DATABASE = "postgresql://postgres@127.0.0.1:1/x"

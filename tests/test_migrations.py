@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from service.dburl import libpq_url, yoyo_url
+from service.config import libpq_url, yoyo_url
 from service.migrations import MIGRATIONS_DIR, apply_migrations, rollback_migrations
 from service.yoyo_backend import backend_for
 

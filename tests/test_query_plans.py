@@ -223,7 +223,7 @@ def test_the_admin_user_total_stays_exact_through_registrations_deletions_and_tr
 
     assert response.status_code == 200
     assert response.json["pagination"]["total"] == tq.count_users(db) == 2
-    tq.empty_all_tables(db)
+    tq.truncate_service_tables(db)
     assert load_queries().admin.count_users(db) == 0
 
 

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from service.schemas.users import UserSchema
+from service.schemas.users import AccountFieldsSchema, UserSchema
 
 
 class StatsSchema(ma.Schema):
@@ -20,13 +20,7 @@ class AdminUserPageQuerySchema(ma.Schema):
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
 
 
-class AdminUserListItemSchema(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    username = ma.fields.String(required=True)
-    email = ma.fields.String(required=True)
-    full_name = ma.fields.String(required=True)
-    is_active = ma.fields.Boolean(required=True)
-    is_admin = ma.fields.Boolean(required=True)
+class AdminUserListItemSchema(AccountFieldsSchema):
     has_training_profile = ma.fields.Boolean(required=True)
     created_at = ma.fields.AwareDateTime(required=True)
 

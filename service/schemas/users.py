@@ -16,8 +16,8 @@ PASSWORD = validate.Length(min=8, max=128, error="Must be 8 to 128 characters.")
 USER_COLUMNS = ("id", "username", "email", "full_name", "is_active", "is_admin", "created_at", "updated_at")
 
 
-class UserSchema(ma.Schema):
-    """The User representation; a row's flat profile columns become training_profile."""
+class AccountFieldsSchema(ma.Schema):
+    """The account fields every representation of a user starts with."""
 
     id = ma.fields.Integer(required=True)
     username = ma.fields.String(required=True)
@@ -25,6 +25,11 @@ class UserSchema(ma.Schema):
     full_name = ma.fields.String(required=True)
     is_active = ma.fields.Boolean(required=True)
     is_admin = ma.fields.Boolean(required=True)
+
+
+class UserSchema(AccountFieldsSchema):
+    """The User representation; a row's flat profile columns become training_profile."""
+
     created_at = ma.fields.AwareDateTime(required=True)
     updated_at = ma.fields.AwareDateTime(allow_none=True)
     training_profile = ma.fields.Nested(TrainingProfileSchema, allow_none=True)
