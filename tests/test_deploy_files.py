@@ -63,5 +63,5 @@ def test_every_readme_section_a_project_file_points_to_exists():
         for name in ("yoyo.ini", ".env.example", "gunicorn.conf.py", "Makefile")
         for section in re.findall(r'README, "([^"]+)"', (PROJECT_DIR / name).read_text())
     }
-    assert ("yoyo.ini", "Deploying: migrations with yoyo") in pointers
+    assert ("yoyo.ini", "For DBAs") in pointers
     assert {(name, section) for name, section in pointers if section not in headings} == set()
