@@ -260,3 +260,32 @@ def test_a_chunked_body_within_the_limit_is_read_whole(fresh_database, tmp_path)
 
         assert status == 200, body
         assert body["user_info"]["username"] == "admin"
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "detail"),
+    [
+        (b"NOT HTTP AT ALL\r\n\r\n", 400, "The request could not be read as HTTP"),
+        (
+            b"GET /" + b"a" * 8200 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+            414,
+            "Request line is too long (at most 8190 bytes)",
+        ),
+        (
+            b"GET /ping HTTP/1.1\r\nHost: x\r\n"
+            + b"".join(b"X-H%d: 1\r\n" % n for n in range(120))
+            + b"\r\n",
+            431,
+            "Too many or too large request header fields",
+        ),
+    ],
+    ids=["bad request line", "long request line", "too many headers"],
+)
+def test_requests_gunicorn_cannot_read_get_the_json_error_body(
+    fresh_database, tmp_path, request_bytes, status, detail
+):
+    with live_server(fresh_database, tmp_path) as server:
+        answer_status, header, body = raw_request(server.port, request_bytes, [])
+
+    assert (answer_status, body) == (status, {"detail": detail, "status": status})
+    assert b"Content-Type: application/json" in header
