@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.attack burst         # 32 registrations at once: a taken name, then new names
     .venv/bin/python -m bench.attack slow          # 64 slow sockets against gunicorn directly
     .venv/bin/python -m bench.attack slow --nginx  # the same through deploy/nginx (Debian's nginx)
+    .venv/bin/python -m bench.attack timing        # how long a failed login takes, by what is stored
 
 Each run creates its own database on BENCH_DATABASE_URL's server (a URL of its maintenance
 database; default the machine's postgresql://postgres@127.0.0.1:5432/postgres), serves it with
@@ -27,9 +28,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+import aiosql
+import psycopg
+from psycopg.rows import dict_row
+from werkzeug.security import generate_password_hash
+
 from service.devdb import drop_database, ensure_database
 from service.migrations import apply_migrations
-from tests.live_server import live_server
+from tests.live_server import PROJECT_DIR, live_server
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 PRODUCTION_HASH = "scrypt:131072:8:1"
@@ -234,6 +240,57 @@ def run_slow(args):
         print(json.dumps(result), flush=True)
 
 
+# --- timing of failed logins --------------------------------------------------------------------
+
+STALE_HASH = "scrypt:32768:8:1"  # the sample accounts' method, and werkzeug's default
+
+
+def run_timing(args):
+    """Failed logins, interleaved: an unknown name, a wrong password for an account with a hash of
+    the configured method, and for one with a stale (cheaper) hash. Each attempt comes from its
+    own X-Forwarded-For address (the server trusts one proxy), so no throttle interferes."""
+
+    kinds = {"unknown name": "nobody-here", "current hash": "current", "stale hash": "stale"}
+    samples = {kind: [] for kind in kinds}
+    with bench_database() as url, service(url, TRUSTED_PROXY_COUNT="1") as server:
+        for name in ("current", "stale"):
+            status, _ = register(server.base, name, f"{name}@example.org")
+            assert status == 201, status
+        arrange = aiosql.from_path(PROJECT_DIR / "tests" / "queries.sql", "psycopg")
+        with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+            stale_id = arrange.get_user_row(conn, username="stale")["id"]
+            arrange.set_password_hash(
+                conn, id=stale_id, hashed_password=generate_password_hash(PASSWORD, STALE_HASH)
+            )
+        for n in range(args.rounds + 1):
+            for kind, name in kinds.items():
+                request = urllib.request.Request(
+                    server.base + "/auth/login",
+                    data=json.dumps({"username": name, "password": "not-the-password"}).encode(),
+                    headers={"Content-Type": "application/json", "X-Forwarded-For": f"198.51.100.{n}"},
+                    method="POST",
+                )
+                started = time.monotonic()
+                try:
+                    urllib.request.urlopen(request, timeout=PROBE_TIMEOUT)
+                    status = 200
+                except urllib.error.HTTPError as error:
+                    status = error.code
+                elapsed = time.monotonic() - started
+                assert status == 401, (kind, status)
+                if n:  # the first round warms each worker up
+                    samples[kind].append(elapsed)
+    result = {"hash": PRODUCTION_HASH, "stale": STALE_HASH, "rounds": args.rounds}
+    for kind, seconds in samples.items():
+        seconds.sort()
+        result[kind] = {
+            "median_s": round(statistics.median(seconds), 3),
+            "min_s": round(seconds[0], 3),
+            "max_s": round(seconds[-1], 3),
+        }
+    print(json.dumps(result), flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -246,8 +303,10 @@ def main(argv=None):
     slow_parser.add_argument("--sockets", type=int, default=64)
     slow_parser.add_argument("--seconds", type=float, default=20.0)
     slow_parser.add_argument("--interval", type=float, default=2.0)
+    timing_parser = commands.add_parser("timing")
+    timing_parser.add_argument("--rounds", type=int, default=12)
     args = parser.parse_args(argv)
-    {"burst": run_burst, "slow": run_slow}[args.command](args)
+    {"burst": run_burst, "slow": run_slow, "timing": run_timing}[args.command](args)
 
 
 if __name__ == "__main__":

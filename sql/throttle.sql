@@ -13,10 +13,10 @@ INSERT INTO login_throttle AS t (scope, subject, failures, last_failure_at, forg
 SELECT
     c.scope,
     c.subject,
-    0,
-    now(),
-    now()
-FROM unnest(:scopes::TEXT [], :subjects::TEXT []) WITH ORDINALITY AS c (scope, subject, position)
+    0 AS failures,
+    now() AS last_failure_at,
+    now() AS forget_at
+FROM unnest(:scopes::TEXT[], :subjects::TEXT[]) WITH ORDINALITY AS c (scope, subject, position)
 ORDER BY c.position
 ON CONFLICT (scope, subject) DO UPDATE SET failures = t.failures;
 
@@ -33,7 +33,7 @@ WITH wanted AS (
         w.scope,
         w.subject,
         w.allowance
-    FROM unnest(:scopes::TEXT [], :subjects::TEXT [], :allowances::INTEGER []) AS w (scope, subject, allowance)
+    FROM unnest(:scopes::TEXT[], :subjects::TEXT[], :allowances::INTEGER[]) AS w (scope, subject, allowance)
 ),
 
 known AS (
@@ -99,7 +99,7 @@ SET
             THEN greatest(t.forget_at, now() + make_interval(secs => :known_address_seconds))
         ELSE t.forget_at
     END
-FROM unnest(:scopes::TEXT [], :subjects::TEXT []) AS g (scope, subject)
+FROM unnest(:scopes::TEXT[], :subjects::TEXT[]) AS g (scope, subject)
 WHERE t.scope = g.scope AND t.subject = g.subject;
 
 -- name: delete_stale_login_counters(batch_size)$

@@ -196,3 +196,13 @@ def test_the_service_sees_the_clients_address_and_a_forged_forwarded_for_is_igno
     )
 
     assert [session["ip_address"] for session in sessions["active_sessions"]] == ["127.0.0.1"]
+
+
+def test_the_services_own_errors_pass_through_and_nginx_pages_are_not_reachable(stack):
+    _, proxy = stack
+
+    service_answer = get(proxy.base, "/api/courses/999999")
+    internal_page = get(proxy.base, "/_errors/502")
+
+    assert (service_answer[0], service_answer[2]) == (404, {"detail": "Course not found", "status": 404})
+    assert (internal_page[0], internal_page[2]) == (404, {"detail": "Not found", "status": 404})

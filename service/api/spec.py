@@ -75,10 +75,15 @@ ERROR_RESPONSES = {
     413: ("PAYLOAD_TOO_LARGE", "The request body is larger than the service accepts", None),
     415: ("UNSUPPORTED_MEDIA_TYPE", "The body is not sent as application/json", None),
     422: ("UNPROCESSABLE_ENTITY", "Validation failed; `errors` names each field's problems", None),
-    429: ("TOO_MANY_REQUESTS", "Too many failed attempts; wait `Retry-After` seconds", RETRY_AFTER),
+    429: (
+        "TOO_MANY_REQUESTS",
+        "Too many failed attempts (or registrations from this address); wait `Retry-After` seconds",
+        RETRY_AFTER,
+    ),
     503: (
         "SERVICE_UNAVAILABLE",
-        "The database is unavailable; retry after `Retry-After` seconds",
+        "The database is unavailable, or (routes that check or set a password) too many password "
+        "checks are in progress; retry after `Retry-After` seconds",
         RETRY_AFTER,
     ),
 }
