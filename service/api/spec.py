@@ -25,6 +25,9 @@ API_DESCRIPTION = """Accounts, training questionnaires, courses and progress for
 **Sign in** with `POST /auth/login`, then send `Authorization: Bearer <access_token>` (in these docs:
 *Authorize*). Bodies are JSON (`Content-Type: application/json`); unknown body fields and unknown
 query parameters are refused with 422 naming them, and so is text containing NUL (`\\u0000`).
+Emails and full names are NFKC-normalised and refused (422) when they hold invisible characters
+or mix letters of different scripts within a word (look-alikes such as a Cyrillic a, U+0430, among Latin
+letters). Ids in paths and integers in query strings are ASCII digits only.
 
 **Every error** has the same JSON body: `{"detail": "<one sentence>", "status": <code>, "errors"?:
 {"<field>": ["<message>"]}}` — also 404 for an unknown path, 405 for a wrong method (with `Allow`)

@@ -106,9 +106,24 @@ class LowerEmail(ma.fields.Email):
         return email
 
 
+# What a name may never contain that a JSON Schema pattern can name: controls, the common
+# invisible format characters (soft hyphen, zero-width, bidi controls, word joiners, BOM), line
+# and paragraph separators. The rest of service/schemas/text.py's rules (unassigned and
+# private-use code points, mixed scripts) no pattern can say; the API description does.
+NAME_INVISIBLE = r"\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
+
+
 class PersonName(Trimmed):
     """A person's name: Trimmed, NFKC-normalised, refused with invisible characters or
     mixed-script look-alike letters in a word (service/schemas/text.py)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.length is not None and self.length.min and self.length.min >= 2:
+            visible = f"[^\\s{NAME_INVISIBLE}]"
+            middle = f"[^{NAME_INVISIBLE}]{{{self.length.min - 2},}}"
+            edge = "[ \\t\\n\\r\\f\\v]*"
+            self.metadata = {**self.metadata, "pattern": f"^{edge}{visible}{middle}{visible}{edge}$"}
 
     def _deserialize(self, value, attr, data, **kwargs):
         name = identity_text.normalise(super()._deserialize(value, attr, data, **kwargs)).strip(SPACE)
