@@ -248,11 +248,14 @@ STALE_HASH = "scrypt:32768:8:1"  # the sample accounts' method, and werkzeug's d
 def run_timing(args):
     """Failed logins, interleaved: an unknown name, a wrong password for an account with a hash of
     the configured method, and for one with a stale (cheaper) hash. Each attempt comes from its
-    own X-Forwarded-For address (the server trusts one proxy), so no throttle interferes."""
+    own X-Forwarded-For address (the server trusts one proxy) and the account-wide limit is
+    raised, so no throttle interferes."""
 
     kinds = {"unknown name": "nobody-here", "current hash": "current", "stale hash": "stale"}
     samples = {kind: [] for kind in kinds}
-    with bench_database() as url, service(url, TRUSTED_PROXY_COUNT="1") as server:
+    # Timing, not throttling, is measured: the account-wide limit is raised out of the way.
+    throttle = {"TRUSTED_PROXY_COUNT": "1", "LOGIN_MAX_FAILURES_PER_ACCOUNT": "1000"}
+    with bench_database() as url, service(url, **throttle) as server:
         for name in ("current", "stale"):
             status, _ = register(server.base, name, f"{name}@example.org")
             assert status == 201, status

@@ -12,12 +12,17 @@ PASSWORD_HASH_METHOD=scrypt:131072:8:1, then measures, each for --seconds:
    is up to the kernel;
 3. four clients with a single worker, so every connection is on the same worker (the case
    where one hash thread per worker left the other core idle);
-4. GET /auth/me with wrk (2 threads, 8 connections) alone, and while four clients log in.
+4. GET /auth/me with wrk (2 threads, 8 connections) alone, and while four clients log in;
+
+and first, whether hashlib's scrypt releases the GIL: the CPU seconds per wall second of two
+threads of one process hashing (about 2 if it does), against two threads of pure Python (at
+most 1).
 
 Prints one JSON object; bench/RESULTS.md ("Logins and the password-hash executor") quotes it.
 """
 
 import argparse
+import hashlib
 import http.client
 import json
 import os
@@ -64,6 +69,31 @@ class LoginClient(threading.Thread):
             else:
                 self.failed += 1
         conn.close()
+
+
+def _scrypt_once():
+    hashlib.scrypt(b"bench-password", salt=b"bench-salt-16byt", n=2**17, r=8, p=1, maxmem=2**28, dklen=64)
+
+
+def _python_work():
+    total = 0
+    for n in range(3_000_000):
+        total += n
+
+
+def cores_used_by_two_threads(work, rounds=3):
+    """CPU seconds per wall second while two threads of this process run `work` 3 times each:
+    about 2 when the work releases the GIL (and two cores are free), at most 1 when it holds it."""
+    ratios = []
+    for _ in range(rounds):
+        threads = [threading.Thread(target=lambda: [work() for _ in range(3)]) for _ in range(2)]
+        wall, cpu = time.perf_counter(), time.process_time()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        ratios.append((time.process_time() - cpu) / (time.perf_counter() - wall))
+    return round(max(ratios), 2)
 
 
 def run_logins(port, usernames, seconds):
@@ -141,6 +171,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     usernames = [f"login{i}" for i in range(4)]
     result = {"hash": PRODUCTION_HASH, "cores": len(os.sched_getaffinity(0)), "load_before": os.getloadavg()}
+    result["cpu_per_wall_two_threads"] = {
+        "scrypt_n17": cores_used_by_two_threads(_scrypt_once),
+        "pure_python": cores_used_by_two_threads(_python_work),
+    }
     with bench_database() as url, tempfile.TemporaryDirectory(prefix="urtraining-logins-") as logs:
         with serve(url, Path(logs), args.workers, args.threads) as server:
             for name in [*usernames, "reader"]:

@@ -21,8 +21,10 @@ back to the pool while its hash waits and runs.
 """
 
 import os
+import statistics
 import threading
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 
@@ -34,8 +36,8 @@ from service.config import settings
 from service.errors import abort
 
 HASH_NICENESS = 10
-# Each measured hash moves the typical duration of its method this far towards itself.
-SMOOTHING = 0.2
+# A method's typical duration is the median of its last RECENT hashes in this process.
+RECENT = 9
 
 _local = threading.local()
 
@@ -64,7 +66,7 @@ class PasswordHasher:
         self._pool = ThreadPoolExecutor(
             max_workers=threads, thread_name_prefix="password-hash", initializer=_lower_priority
         )
-        self._typical_seconds = {}
+        self._recent_seconds = {}
 
     def try_acquire(self):
         return self._slots.acquire(blocking=False)
@@ -80,13 +82,14 @@ class PasswordHasher:
         started = time.perf_counter()
         result = function(*args)
         seconds = time.perf_counter() - started
-        previous = self._typical_seconds.get(method, seconds)
-        self._typical_seconds[method] = previous + SMOOTHING * (seconds - previous)
+        self._recent_seconds.setdefault(method, deque(maxlen=RECENT)).append(seconds)
         return result, seconds
 
     def typical_seconds(self, method):
-        """How long a hash of this method has recently taken here (None before the first)."""
-        return self._typical_seconds.get(method)
+        """How long a hash of this method has recently taken here: the median of the last RECENT
+        (None before the first)."""
+        recent = self._recent_seconds.get(method)
+        return statistics.median(recent) if recent else None
 
     def shutdown(self):
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -192,8 +192,8 @@ def verify_password(stored_hash, password):
 def _equalise(method, seconds_spent):
     """Spend what a check at `method` costs minus what was already spent.
 
-    The cost is this process's recent typical duration of `method` (measured on the hash
-    threads); before the first one there is no estimate, so a real check against a dummy
+    The cost is the median duration of this process's last checks at `method` (measured on the
+    hash threads); before the first one there is no estimate, so a real check against a dummy
     hash is made, which measures it. Waiting costs no CPU, so an attacker cannot turn it into
     load.
     """
