@@ -1,6 +1,7 @@
 """gunicorn settings. Every value can be overridden on the command line or by GUNICORN_* env."""
 
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -8,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import gunicorn.util
 from dotenv import load_dotenv
 from gunicorn import glogging
 
@@ -38,6 +40,13 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 control_socket_disable = True  # gunicorn 27 would otherwise open a socket under ~/.gunicorn
+# What gunicorn reads before the app sees a request. Behind nginx (deploy/nginx) nginx refuses
+# more first (request line or a header over 8 KiB); these are the limits when gunicorn is
+# reached directly: a request line up to 8190 bytes (gunicorn's maximum, so whatever nginx
+# passes is read), at most 100 header fields of at most 8190 bytes each.
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
 # The app logs one JSON line per request (service/logs.py: request id, method, path without
 # the query string, status, duration; never a header or a body), so gunicorn's access log is off
 # and its own lines (start, workers, signals) go through the same JSON configuration.
@@ -70,6 +79,29 @@ class Logger(glogging.Logger):
 
 
 logger_class = Logger
+
+# gunicorn answers a request it cannot read (bad request line, too long a line, too many or too
+# large headers, a broken chunk) itself, before the app: in HTML by default. These answers get
+# the service's JSON error body instead. Set here, in the master, so every worker has it.
+GUNICORN_ERROR_DETAILS = {
+    400: "The request could not be read as HTTP",
+    414: "Request line is too long (at most 8190 bytes)",
+    431: "Too many or too large request header fields",
+    500: "Internal server error",
+}
+
+
+def _write_json_error(sock, status_int, reason, mesg):
+    detail = GUNICORN_ERROR_DETAILS.get(status_int, reason)
+    body = json.dumps({"detail": detail, "status": status_int}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    gunicorn.util.write_nonblock(sock, head.encode("latin1") + body)
+
+
+gunicorn.util.write_error = _write_json_error
 
 
 def _truthy(name, default):

@@ -12,6 +12,7 @@ from service.security import current_user, hash_password
 # The User representation: the account's columns and its questionnaire's, flat.
 returns("users.get_user_by_id", *USER_COLUMNS, *PROFILE_COLUMNS)
 returns("users.insert_user", "id")
+returns("users.lock_active_admins", "id")
 
 
 def save_training_profile(user_id, fields, upsert=None):
@@ -43,10 +44,22 @@ def create_account(data, *, is_admin=False, is_active=True, training_profile=Non
         return queries.users.get_user_by_id(id=user_id)
 
 
+def keep_an_active_admin(user_id):
+    """409 when user_id is the only active admin (call inside the transaction that would demote,
+    deactivate or delete them): the active admins stay locked until it ends, so two admins
+    removing each other at once cannot both succeed."""
+    admins = [row["id"] for row in queries.users.lock_active_admins()]
+    if admins == [user_id]:
+        abort(409, "This is the last active admin: make another account an admin first")
+
+
 def delete_account(user_id):
-    """Delete an account with its profile, sessions and progress; never the caller's own."""
+    """Delete an account with its profile, sessions and progress; never the caller's own, never
+    the last active admin."""
     if user_id == current_user()["id"]:
         abort(400, "You cannot delete your own account")
-    if queries.users.delete_user(id=user_id) is None:
-        abort(404, "User not found")
+    with transaction():
+        keep_an_active_admin(user_id)
+        if queries.users.delete_user(id=user_id) is None:
+            abort(404, "User not found")
     return {"message": "User deleted successfully"}

@@ -15,6 +15,14 @@ from flask import current_app
 from marshmallow import ValidationError
 
 DEFAULT_SECRET_KEY = "dev-secret-key-change-me"  # noqa: S105 - the documented development default
+# Keys printed in public examples (.env.example, the database guide): anyone can sign tokens with
+# them, so production refuses them as SECRET_KEY and as PREVIOUS_SECRET_KEYS alike.
+EXAMPLE_SECRET_KEYS = frozenset(
+    {
+        DEFAULT_SECRET_KEY,
+        "your-super-secret-key-change-in-production-please",
+    }
+)
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -90,9 +98,21 @@ class Config:
         self.ACCESS_TOKEN_EXPIRE_MINUTES = env.int("ACCESS_TOKEN_EXPIRE_MINUTES", 30)
         self.SESSION_ABSOLUTE_LIFETIME_HOURS = env.float("SESSION_ABSOLUTE_LIFETIME_HOURS", 12.0)
         self.PASSWORD_HASH_METHOD = env.str("PASSWORD_HASH_METHOD", "scrypt:131072:8:1")
+        # Hash threads per worker process (none: one per core this process may use), and how
+        # many more requests of a worker may wait for one before the next is answered 503.
+        self.PASSWORD_HASH_THREADS = env.int_or_none("PASSWORD_HASH_THREADS", None)
+        self.PASSWORD_HASH_QUEUE_LIMIT = env.int("PASSWORD_HASH_QUEUE_LIMIT", 4)
 
-        self.LOGIN_MAX_FAILURES_PER_ACCOUNT = env.int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+        # Password checks counted per sign-in name and address, per name (all addresses; not at
+        # an address where that name signed in within LOGIN_KNOWN_ADDRESS_DAYS), per address.
+        self.LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS = env.int(
+            "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS", 5
+        )
+        self.LOGIN_MAX_FAILURES_PER_ACCOUNT = env.int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 20)
         self.LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)
+        self.LOGIN_KNOWN_ADDRESS_DAYS = env.int("LOGIN_KNOWN_ADDRESS_DAYS", 30)
+        # Registrations from one address before the same locks as failed sign-ins apply.
+        self.REGISTRATIONS_PER_ADDRESS = env.int("REGISTRATIONS_PER_ADDRESS", 20)
         self.LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", 60)
         # Each failure past the limit doubles the lockout, up to this cap; a real user is never
         # locked out for longer than the cap after the last failure.
@@ -130,9 +150,15 @@ class Config:
         """Refuse settings that must never reach production."""
         if not self.PRODUCTION:
             return
-        if self.SECRET_KEY == DEFAULT_SECRET_KEY or len(self.SECRET_KEY) < 32:
+        if self.SECRET_KEY in EXAMPLE_SECRET_KEYS or len(self.SECRET_KEY) < 32:
             raise RuntimeError(
-                "APP_ENV=production needs a SECRET_KEY of at least 32 characters (not the default)"
+                "APP_ENV=production needs a SECRET_KEY of at least 32 random characters "
+                "(not the default, nor the example from .env.example or the guide)"
+            )
+        if any(key in EXAMPLE_SECRET_KEYS or len(key) < 32 for key in self.PREVIOUS_SECRET_KEYS):
+            raise RuntimeError(
+                "APP_ENV=production refuses PREVIOUS_SECRET_KEYS that are examples or shorter "
+                "than 32 characters: tokens signed with them could be forged"
             )
         if self.SEED_SAMPLE_DATA and not self.ALLOW_SAMPLE_DATA_IN_PRODUCTION:
             raise RuntimeError(

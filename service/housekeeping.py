@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from service import metrics, throttle
+from service import metrics
 from service.config import settings
 from service.db import queries, transaction
 from service.queries import returns
@@ -82,11 +82,9 @@ def delete_expired_sessions(batch_size, max_batches=None, retention_seconds=None
 
 
 def delete_stale_login_counters(batch_size, max_batches=None):
-    forget_after = throttle.forget_after_seconds(settings())
+    """Counters past their forget_at (each count says when it may go: sql/throttle.sql)."""
     return _in_batches(
-        lambda: queries.throttle.delete_stale_login_counters(
-            forget_after_seconds=forget_after, batch_size=batch_size
-        ),
+        lambda: queries.throttle.delete_stale_login_counters(batch_size=batch_size),
         batch_size,
         max_batches,
     )
@@ -166,10 +164,7 @@ def clean_up_after_login():
     queries.housekeeping.delete_expired_sessions(
         retention_seconds=config.SESSION_RETENTION_SECONDS, batch_size=config.SESSION_CLEANUP_BATCH_SIZE
     )
-    queries.throttle.delete_stale_login_counters(
-        forget_after_seconds=throttle.forget_after_seconds(config),
-        batch_size=config.SESSION_CLEANUP_BATCH_SIZE,
-    )
+    queries.throttle.delete_stale_login_counters(batch_size=config.SESSION_CLEANUP_BATCH_SIZE)
 
 
 class CleanupScheduler:

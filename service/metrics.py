@@ -100,7 +100,8 @@ for _kind in ("sessions", "login_counters", "counter_deltas"):
 
 
 def count_login(outcome):
-    """One sign-in attempt: "success", "failure" (wrong name or password) or "throttled" (429)."""
+    """One sign-in attempt: "success", "failure" (wrong name or password), "throttled" (429),
+    "busy" (503: the hash queue is full) or "error"."""
     LOGINS.labels(outcome).inc()
 
 

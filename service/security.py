@@ -8,6 +8,7 @@ memory, then one query joining the session to its (active) user: either on its o
 
 import hashlib
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, wraps
 
@@ -17,7 +18,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from service.config import settings
 from service.db import queries
 from service.errors import abort, unauthorized
-from service.hashing import check_password_hash, generate_password_hash
+from service.hashing import check_password_hash, generate_password_hash, method_of
+from service.hashing import typical_seconds as typical_hash_seconds
 from service.queries import returns
 
 TOKEN_SALT = "urtraining.access-token"  # noqa: S105 - a purpose label, not a secret
@@ -65,9 +67,13 @@ def token_secret(token):
     return secret if isinstance(secret, str) else None
 
 
-def open_session(user_id, authenticated_at=None):
-    """Create a session row for a signed-in user; returns (token, session row).
+def open_session(user_id, authenticated_at=None, password_version=None):
+    """Create a session row for a signed-in user; returns (token, session row), or (None, None)
+    when the account is no longer active or (password_version given) its password has changed
+    since it was checked.
 
+    The insert locks the user's row (FOR SHARE), so a password change, deactivation or deletion
+    either waits for this session and then ends it, or commits first and no session is made.
     A refreshed session keeps the authenticated_at of the sign-in it descends from, and no
     session outlives authenticated_at + SESSION_ABSOLUTE_LIFETIME_HOURS.
     """
@@ -85,7 +91,10 @@ def open_session(user_id, authenticated_at=None):
         authenticated_at=authenticated_at,
         user_agent=(request.headers.get("User-Agent") or "")[:512] or None,
         ip_address=(request.remote_addr or "")[:64] or None,
+        password_version=password_version,
     )
+    if session is None:
+        return None, None
     return token, session
 
 
@@ -251,25 +260,50 @@ def is_self_or_admin(user_id):
 
 # --- passwords -------------------------------------------------------------------------------
 
-_dummy_hashes = {}
-
 
 def hash_password(password):
     return generate_password_hash(password, method=settings().PASSWORD_HASH_METHOD)
 
 
+def dummy_hash(method):
+    """A well-formed hash of `method` that no password matches, made without hashing anything:
+    checking a password against it costs exactly what a real check at that method costs."""
+    return f"{method}${secrets.token_hex(8)}${secrets.token_hex(64)}"
+
+
 def verify_password(stored_hash, password):
-    """Check a password; with no stored hash (unknown user) spend the same time and fail."""
+    """Check a password in the time a check at the configured method takes, whatever is stored.
+
+    No stored hash (an unknown user): a check against a dummy hash of the configured method.
+    A stored hash made with other, cheaper parameters (a sample account, an account dormant
+    since the cost was raised): when the password is wrong the answer waits until a check at
+    the configured method would have ended, so a failure does not tell that the account exists.
+    """
     method = settings().PASSWORD_HASH_METHOD
     if stored_hash is None:
-        if method not in _dummy_hashes:
-            _dummy_hashes[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
-        check_password_hash(_dummy_hashes[method], password)
+        check_password_hash(dummy_hash(method), password)
         return False
-    return check_password_hash(stored_hash, password)
+    matches, seconds = check_password_hash(stored_hash, password)
+    if not matches and method_of(stored_hash) != method:
+        _equalise(method, seconds)
+    return matches
+
+
+def _equalise(method, seconds_spent):
+    """Spend what a check at `method` costs minus what was already spent.
+
+    The cost is the median duration of this process's last checks at `method` (measured on the
+    hash threads); before the first one there is no estimate, so a real check against a dummy
+    hash is made, which measures it. Waiting costs no CPU, so an attacker cannot turn it into
+    load.
+    """
+    typical = typical_hash_seconds(method)
+    if typical is None:
+        check_password_hash(dummy_hash(method), "")
+        return
+    time.sleep(max(typical - seconds_spent, 0.0))
 
 
 def needs_rehash(stored_hash):
     """True when a hash was made with other parameters than the configured ones."""
-    method = settings().PASSWORD_HASH_METHOD
-    return stored_hash.split("$", 1)[0] != method
+    return method_of(stored_hash) != settings().PASSWORD_HASH_METHOD

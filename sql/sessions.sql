@@ -1,10 +1,26 @@
 -- Queries on signed-in sessions (active_sessions). A session is found by the SHA-256
 -- of its token's secret; the token itself is never stored.
 
--- name: insert_session(user_id, token_hash, expires_at, authenticated_at, user_agent, ip_address)^
--- Open a session for a user who just signed in (or refreshed).
+-- name: insert_session(user_id, token_hash, expires_at, authenticated_at, user_agent, ip_address, password_version)^
+-- Open a session for an active user who just signed in (or refreshed); nothing when the user
+-- is inactive or gone, or when password_version is given and the password has changed since
+-- it was checked. The user's row is locked (FOR SHARE) until the transaction ends: a password
+-- change, deactivation or deletion updates that row before it ends the user's sessions, so it
+-- either waits and then ends this session too, or commits first and this insert finds nothing.
 INSERT INTO active_sessions (user_id, token_hash, expires_at, authenticated_at, user_agent, ip_address)
-VALUES (:user_id, :token_hash, :expires_at, :authenticated_at, :user_agent, :ip_address)
+SELECT
+    u.id,
+    :token_hash,
+    :expires_at,
+    :authenticated_at,
+    :user_agent,
+    :ip_address
+FROM users AS u
+WHERE
+    u.id = :user_id
+    AND u.is_active
+    AND (:password_version::INTEGER IS NULL OR u.password_version = :password_version)
+FOR SHARE OF u
 RETURNING id, expires_at;
 
 -- name: authenticate_session(token_hash, touch_after_seconds)^

@@ -1,5 +1,5 @@
--- Queries on user accounts. Output columns never include hashed_password
--- except in get-login-candidate, which the sign-in code needs to verify a password.
+-- Queries on user accounts. Output columns never include hashed_password except in
+-- get_login_candidate and get_password_check, which the sign-in code needs to verify a password.
 
 -- name: get_user_by_id(id)^
 -- One user with their training profile columns (profile columns are NULL when there is none).
@@ -39,7 +39,8 @@ LEFT JOIN training_profiles AS tp ON u.id = tp.user_id
 WHERE u.id = :id;
 
 -- name: get_login_candidate(login)^
--- The account a sign-in name refers to: its username or its email, case-insensitively.
+-- The account a sign-in name refers to: its username or its email, case-insensitively, with
+-- the password version its session will be opened at.
 SELECT
     id,
     username,
@@ -47,7 +48,8 @@ SELECT
     full_name,
     is_active,
     is_admin,
-    hashed_password
+    hashed_password,
+    password_version
 FROM users
 WHERE lower(username) = lower(:login) OR email = lower(:login)
 ORDER BY lower(username) = lower(:login) DESC
@@ -70,17 +72,43 @@ SET
 WHERE id = :id
 RETURNING id;
 
--- name: update_password_hash(id, hashed_password)!
--- Store a new password hash (a changed password or an upgraded hash).
+-- name: set_password(id, hashed_password, expected_version)$
+-- Store a new password (a change or an admin's reset) and raise the password version; with
+-- expected_version given, only if the version is still that one. Returns the new version,
+-- or NULL when nothing was changed.
+UPDATE users
+SET
+    hashed_password = :hashed_password,
+    password_version = password_version + 1
+WHERE id = :id AND (:expected_version::INTEGER IS NULL OR password_version = :expected_version)
+RETURNING password_version;
+
+-- name: upgrade_password_hash(id, hashed_password, checked_hash)!
+-- Replace a hash of older parameters by one of the configured method, for the same password:
+-- only while the stored hash is still the one the password was checked against (a password
+-- changed meanwhile is never overwritten). The password version does not change.
 UPDATE users
 SET hashed_password = :hashed_password
-WHERE id = :id;
+WHERE id = :id AND hashed_password = :checked_hash;
 
--- name: get_password_hash(id)$
--- The stored password hash of one account, to check a current password.
-SELECT hashed_password
+-- name: get_password_check(id)^
+-- What checking an account's current password needs: its hash, its password version, and its
+-- username (the name its throttling counter is kept under).
+SELECT
+    hashed_password,
+    password_version,
+    username
 FROM users
 WHERE id = :id;
+
+-- name: lock_active_admins()
+-- The ids of every active admin, locked (FOR UPDATE, in id order) until the transaction ends:
+-- a change that could remove the last one is decided while no other such change can run.
+SELECT id
+FROM users
+WHERE is_admin AND is_active
+ORDER BY id
+FOR UPDATE;
 
 -- name: delete_user(id)$
 -- Delete an account; its profile, sessions and progress go with it (ON DELETE CASCADE).

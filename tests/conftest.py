@@ -77,6 +77,9 @@ def make_config(database_url, **overrides):
         # Generous: a loaded CI machine must not turn a slow connect into a 503 (tests of the
         # 503 path pass their own short timeout).
         "DB_POOL_TIMEOUT": "15",
+        # Fixtures register many accounts from the test client's one address; the registration
+        # throttle is tested with its own limits (test_throttle.py).
+        "REGISTRATIONS_PER_ADDRESS": "1000",
         "TESTING": "true",
     }
     environ.update({key: str(value) for key, value in overrides.items()})

@@ -80,6 +80,9 @@ def spawn_server(database_url, tmp_path, **env_overrides):
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "4",
+        # Tests register many accounts from the one loopback address; the registration throttle
+        # is tested with its own limit (test_throttle.py).
+        "REGISTRATIONS_PER_ADDRESS": "100000",
     }
     env.update({key: str(value) for key, value in env_overrides.items()})
     env.setdefault("RUN_DIR", str(tmp_path / f"run-{port}"))  # its own pid file and query snapshots

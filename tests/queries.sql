@@ -355,19 +355,29 @@ FROM users
 WHERE id = :id;
 
 -- name: list_login_counters()
--- Every login throttling counter.
+-- Every throttling counter.
 SELECT
     scope,
     subject,
     failures,
-    last_failure_at
+    last_failure_at,
+    last_success_at,
+    forget_at
 FROM login_throttle
 ORDER BY scope, subject;
 
 -- name: age_login_counters(seconds)!
--- Move every counter's last failure back in time (instead of waiting in a test).
+-- Move every counter back in time (instead of waiting in a test).
 UPDATE login_throttle
-SET last_failure_at = last_failure_at - make_interval(secs => :seconds);
+SET
+    last_failure_at = last_failure_at - make_interval(secs => :seconds),
+    last_success_at = last_success_at - make_interval(secs => :seconds),
+    forget_at = forget_at - make_interval(secs => :seconds);
+
+-- name: get_password_version(id)$
+-- An account's password version.
+SELECT password_version FROM users
+WHERE id = :id;
 
 -- name: set_user_created_at(id, days_ago)!
 -- Pretend an account was created some days ago.

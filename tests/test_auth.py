@@ -152,7 +152,12 @@ def test_an_invalid_registration_is_a_422_naming_the_field_and_writes_nothing(
     assert tq.count_users(db) == 0
 
 
-def test_concurrent_registrations_of_one_username_create_exactly_one_account(app, db, tq):
+def test_concurrent_registrations_of_one_username_create_exactly_one_account(
+    make_app, database_url_for_tests, db, tq
+):
+    app = make_app(
+        database_url_for_tests, PASSWORD_HASH_QUEUE_LIMIT=64, DB_POOL_MAX_SIZE=8, REGISTRATIONS_PER_ADDRESS=64
+    )
     attempts = 30
     barrier = threading.Barrier(attempts)
     statuses = []

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import yaml
 
+from service.config import Config
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -14,7 +16,7 @@ def compose():
 
 def test_compose_names_the_services_as_the_guide_does():
     services = compose()["services"]
-    assert set(services) == {"db", "backend"}
+    assert {"db", "backend"} <= set(services)
     assert services["db"]["environment"] == {
         "POSTGRES_USER": "uruser",
         "POSTGRES_PASSWORD": "urpassword",
@@ -65,3 +67,43 @@ def test_every_readme_section_a_project_file_points_to_exists():
     }
     assert ("yoyo.ini", "For DBAs") in pointers
     assert {(name, section) for name, section in pointers if section not in headings} == set()
+
+
+def test_nginx_is_the_only_published_port():
+    services = compose()["services"]
+
+    published = {name for name, service in services.items() if service.get("ports")}
+
+    assert published == {"nginx"}
+    assert services["nginx"]["ports"] == ["8000:8080"]
+    assert services["backend"].get("expose") == ["8000"]
+
+
+def test_nginx_uses_the_repository_template_pointed_at_the_backend():
+    nginx = compose()["services"]["nginx"]
+
+    assert nginx["image"].split(":")[0] == "nginx"
+    assert nginx["volumes"] == ["./deploy/nginx/templates:/etc/nginx/templates:ro"]
+    assert (PROJECT_DIR / "deploy/nginx/templates/default.conf.template").exists()
+    assert nginx["environment"] == {"URTRAINING_LISTEN_PORT": "8080", "URTRAINING_BACKEND": "backend:8000"}
+    assert nginx["depends_on"]["backend"]["condition"] == "service_healthy"
+
+
+def test_the_backend_trusts_exactly_the_one_proxy_in_front_of_it():
+    assert compose()["services"]["backend"]["environment"]["TRUSTED_PROXY_COUNT"] == 1
+
+
+def test_nginx_limits_the_body_to_the_services_max_content_length():
+    template = (PROJECT_DIR / "deploy/nginx/templates/default.conf.template").read_text()
+    limit = re.search(r"^\s*client_max_body_size (\d+)k;", template, re.M)
+
+    assert limit and int(limit.group(1)) * 1024 == Config(environ={}).MAX_CONTENT_LENGTH
+    assert re.search(r"^\s*client_header_timeout \d+s;", template, re.M)
+    assert re.search(r"^\s*client_body_timeout \d+s;", template, re.M)
+
+
+def test_the_guides_psql_line_still_reaches_the_database_service():
+    services = compose()["services"]
+    assert services["db"]["environment"]["POSTGRES_USER"] == "uruser"
+    assert services["db"]["environment"]["POSTGRES_DB"] == "urtraining"
+    assert "ports" not in services["db"]  # `docker-compose exec db psql` needs no published port

@@ -30,6 +30,79 @@ def test_a_path_parameter_that_is_not_an_integer_is_a_json_404(client):
     assert_error_body(client.get("/api/courses/abc"), 404)
 
 
+@pytest.mark.parametrize(
+    "digit",
+    ["\uff11", "\u0661", "\u0967", "\U0001d7cf"],
+    ids=["fullwidth", "arabic-indic", "devanagari", "math bold"],
+)
+@pytest.mark.parametrize(
+    "path", ["/api/courses/{}", "/api/users/{}", "/api/users/{}/progress", "/admin/users/{}"]
+)
+def test_a_path_id_in_other_digits_than_ascii_is_a_json_404(client, db, tq, admin, path, digit):
+    course_id = tq.insert_test_course(db, title="One", category="mobility", is_active=True)
+    assert course_id == admin["id"] == 1
+    assert client.get(path.format("1"), headers=admin.headers).status_code == 200
+
+    assert_error_body(client.get(path.format(digit), headers=admin.headers), 404)
+
+
+def integer_query_parameters(client):
+    """(path, parameter) of every GET operation's integer query parameter in the OpenAPI document."""
+    document = client.get("/openapi.json").json
+    for path, operations in document["paths"].items():
+        get = operations.get("get")
+        if get is None or "{" in path:
+            continue
+        for parameter in get.get("parameters", []):
+            if parameter["in"] == "query" and parameter.get("schema", {}).get("type") == "integer":
+                yield path, parameter["name"]
+
+
+def test_every_integer_query_parameter_refuses_digits_other_than_ascii(app, client, admin):
+    checked = list(integer_query_parameters(app.test_client()))
+    assert ("/api/courses", "limit") in checked and ("/admin/users", "page") in checked
+
+    for path, name in checked:
+        for value in ("\uff15", "\u0665", " 5", "5 ", "+\uff15"):
+            response = client.get(path, query_string={name: value}, headers=admin.headers)
+            assert_error_body(response, 422)
+            assert name in response.json["errors"], (path, name, value)
+        assert client.get(path, query_string={name: "5"}, headers=admin.headers).status_code == 200
+
+
+# --- headers on every answer ------------------------------------------------------------------
+
+
+def every_kind_of_answer(client, user):
+    return {
+        "login": client.post("/auth/login", json={"username": "alice", "password": user["password"]}),
+        "failed login": client.post("/auth/login", json={"username": "alice", "password": "nope-nope"}),
+        "me": client.get("/auth/me", headers=user.headers),
+        "own account": client.get(f"/api/users/{user['id']}", headers=user.headers),
+        "refresh": client.post("/auth/refresh", headers=user.headers),
+        "courses": client.get("/api/courses"),
+        "ping": client.get("/ping"),
+        "not found": client.get("/no/such/thing"),
+        "validation": client.post("/auth/register", json={}),
+        "options": client.options("/auth/me"),
+        "openapi": client.get("/openapi.json"),
+    }
+
+
+def test_every_answer_says_nosniff_and_is_not_stored_by_caches(client, user):
+    for name, response in every_kind_of_answer(client, user).items():
+        assert response.headers["X-Content-Type-Options"] == "nosniff", name
+        assert response.headers["Cache-Control"] == "no-store", name
+
+
+def test_the_api_documentation_assets_keep_their_own_caching(client):
+    response = client.get("/docs/assets/swagger-ui.css")
+
+    assert response.status_code == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] != "no-store"
+
+
 def test_a_wrong_method_is_a_json_405_with_the_allowed_methods(client):
     response = client.delete("/ping")
 

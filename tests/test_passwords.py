@@ -1,8 +1,10 @@
 """Password storage and checking: OWASP-strength hashes, upgrade on login, lengths, no truncation,
 and an unknown user's failed login indistinguishable from a wrong password."""
 
+import time
+
 import pytest
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from service import security
 from service.config import Config
@@ -134,3 +136,47 @@ def test_an_unknown_users_login_still_checks_a_password_hash(client, monkeypatch
     assert login(client, "nobody-at-all", "not-the-password").status_code == 401
 
     assert checked == ["pbkdf2:sha256:1000"]  # a dummy hash of the configured method: same cost
+
+
+# A configured method slow enough to time (a few hundred ms), and a stale one that costs nothing.
+TIMED_METHOD = "pbkdf2:sha256:600000"
+STALE_METHOD = "pbkdf2:sha256:1000"
+
+
+def timed_login(client, username, password):
+    started = time.perf_counter()
+    response = login(client, username, password)
+    return response, time.perf_counter() - started
+
+
+def a_check_at(method):
+    """How long one check at `method` takes here and now (the median of three)."""
+    stored = generate_password_hash("reference-password", method)
+    durations = []
+    for _ in range(3):
+        started = time.perf_counter()
+        check_password_hash(stored, "another-password")
+        durations.append(time.perf_counter() - started)
+    return sorted(durations)[1]
+
+
+@pytest.mark.parametrize("warmed_up", [False, True], ids=["first check of the worker", "later checks"])
+def test_a_wrong_password_for_a_stale_hash_takes_as_long_as_a_check_at_the_configured_cost(
+    make_app, database_url_for_tests, db, tq, warmed_up
+):
+    # Lower bounds only: a loaded machine makes a login slower, never faster than its work.
+    client = make_app(database_url_for_tests, PASSWORD_HASH_METHOD=TIMED_METHOD).test_client()
+    assert register(client, "dormant", "correct-horse-1").status_code == 201
+    user_id = tq.get_user_row(db, username="dormant")["id"]
+    tq.set_password_hash(
+        db, id=user_id, hashed_password=generate_password_hash("correct-horse-1", STALE_METHOD)
+    )
+    if warmed_up:
+        assert login(client, "nobody-at-all", "not-the-password").status_code == 401
+    configured_cost = a_check_at(TIMED_METHOD)
+
+    response, seconds = timed_login(client, "dormant", "not-the-password")
+
+    assert response.status_code == 401
+    assert seconds >= 0.5 * configured_cost, (seconds, configured_cost)
+    assert tq.get_password_hash_method(db, id=user_id) == STALE_METHOD  # a failure upgrades nothing

@@ -1,10 +1,12 @@
 """Keys and the production guard: SECRET_KEY rotation, refusing unsafe production settings,
 the request size limit, and CORS origins."""
 
+import re
+
 import pytest
 
 from service import create_app
-from tests.conftest import make_config
+from tests.conftest import PROJECT_DIR, make_config
 
 OLD_KEY = "old-key-" + "o" * 40
 NEW_KEY = "new-key-" + "n" * 40
@@ -94,6 +96,34 @@ def test_several_previous_keys_can_be_listed(make_app, database_url_for_tests):
 def test_production_refuses_to_start_without_a_real_secret_key(database_url_for_tests, overrides):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(make_config(database_url_for_tests, APP_ENV="production", **overrides))
+
+
+def example_key():
+    """The SECRET_KEY that .env.example shows (and the database guide prints)."""
+    example = (PROJECT_DIR / ".env.example").read_text()
+    return re.search(r"^SECRET_KEY=(.+)$", example, re.M).group(1).strip()
+
+
+def test_production_refuses_the_example_key_from_env_example(database_url_for_tests):
+    assert len(example_key()) >= 32  # long enough: only knowing it is an example can refuse it
+
+    with pytest.raises(RuntimeError, match="example"):
+        create_app(make_config(database_url_for_tests, APP_ENV="production", SECRET_KEY=example_key()))
+
+
+@pytest.mark.parametrize("previous", ["example", "dev-secret-key-change-me", "short-old-key"])
+def test_production_refuses_a_previous_key_anyone_could_sign_with(database_url_for_tests, previous):
+    previous = example_key() if previous == "example" else previous
+
+    with pytest.raises(RuntimeError, match="PREVIOUS_SECRET_KEYS"):
+        create_app(
+            make_config(
+                database_url_for_tests,
+                APP_ENV="production",
+                SECRET_KEY=STRONG_KEY,
+                PREVIOUS_SECRET_KEYS=previous,
+            )
+        )
 
 
 def test_production_refuses_to_start_with_sample_users_enabled(database_url_for_tests):

@@ -239,8 +239,14 @@ def _all_at_once(count, call):
 
 
 def test_fifty_simultaneous_registrations_of_one_username_give_one_201_and_409s(fresh_database, tmp_path, tq):
+    # A hash queue long enough for all fifty: here the unique constraint decides, not the queue.
     with live_server(
-        fresh_database, tmp_path, SEED_SAMPLE_DATA="false", GUNICORN_THREADS=8, DB_POOL_MAX_SIZE=8
+        fresh_database,
+        tmp_path,
+        SEED_SAMPLE_DATA="false",
+        GUNICORN_THREADS=8,
+        DB_POOL_MAX_SIZE=8,
+        PASSWORD_HASH_QUEUE_LIMIT=64,
     ) as server:
 
         def register(i):

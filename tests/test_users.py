@@ -1,6 +1,7 @@
 """User management (/api/users): who may do what, filters and pages, and what changes do."""
 
 import re
+import threading
 
 import pytest
 
@@ -581,3 +582,61 @@ def test_account_flags_must_be_json_booleans(client, admin, user):
         assert response.status_code == 422, value
         assert "is_active" in response.json["errors"]
     assert client.get("/auth/me", headers=user.headers).status_code == 200
+
+
+# --- the last active admin ----------------------------------------------------------------------
+
+
+def active_admins(db, tq):
+    return [row["username"] for row in tq.list_user_rows(db) if row["is_admin"] and row["is_active"]]
+
+
+@pytest.mark.parametrize("change", [{"is_admin": False}, {"is_active": False}], ids=["demote", "deactivate"])
+def test_the_last_active_admin_cannot_remove_their_own_rights(client, db, tq, admin, change):
+    response = client.put(f"/api/users/{admin['id']}", json=change, headers=admin.headers)
+
+    assert response.status_code == 409
+    assert response.json["detail"] == "This is the last active admin: make another account an admin first"
+    assert active_admins(db, tq) == ["boss"]
+
+
+@pytest.mark.parametrize("change", [{"is_admin": False}, {"is_active": False}], ids=["demote", "deactivate"])
+def test_an_admin_may_step_down_while_another_active_admin_remains(
+    client, db, tq, admin, make_account, change
+):
+    make_account("deputy", is_admin=True)
+
+    response = client.put(f"/api/users/{admin['id']}", json=change, headers=admin.headers)
+
+    assert response.status_code == 200
+    assert active_admins(db, tq) == ["deputy"]
+
+
+def demote_each_other_at_once(app, first, second):
+    """Each admin demotes the other at the same moment; returns both statuses."""
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def demote(caller, target):
+        client = app.test_client()
+        barrier.wait()
+        response = client.put(f"/api/users/{target['id']}", json={"is_admin": False}, headers=caller.headers)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=demote, args=pair) for pair in ((first, second), (second, first))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, db, tq, admin, make_account):
+    deputy = make_account("deputy", is_admin=True)
+    for _ in range(5):  # the race is run several times; the outcome must hold each time
+        statuses = demote_each_other_at_once(app, admin, deputy)
+
+        assert len(active_admins(db, tq)) == 1, statuses
+        assert 200 in statuses
+        for account in (admin, deputy):  # both admins again for the next round
+            tq.make_admin(db, id=account["id"])

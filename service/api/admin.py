@@ -156,6 +156,7 @@ def activity(args):
 @admin_required
 @blp.response(200, MessageSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(409, response="CONFLICT")
 def delete_user(user_id):
     """Delete an account with its profile, sessions and progress (not your own)."""
     return accounts.delete_account(user_id)

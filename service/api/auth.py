@@ -1,12 +1,14 @@
 """Sign-in routes: register, login, logout, who am I, token checks, availability."""
 
+import logging
+
 from flask import g
 
-from service import accounts, housekeeping, throttle
+from service import accounts, hashing, housekeeping, throttle
 from service.api.blueprint import Blueprint
 from service.api.bodies import json_body
 from service.db import queries, transaction
-from service.errors import abort, unauthorized
+from service.errors import CONFLICT_MESSAGES, ApiError, abort, unauthorized
 from service.metrics import count_login
 from service.queries import returns
 from service.schemas.auth import (
@@ -41,6 +43,10 @@ from service.security import (
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Sign-in and the caller's account")
 
 BAD_CREDENTIALS = "Incorrect username or password"
+# How a refused sign-in is named in the log (and by anything counting outcomes).
+SIGN_IN_OUTCOMES = {401: "failure", 429: "throttled", 503: "busy"}
+
+log = logging.getLogger(__name__)
 
 # login checks the hash and the flag, and answers with the account (LoginUserSchema).
 returns(
@@ -52,7 +58,9 @@ returns(
     "is_active",
     "is_admin",
     "hashed_password",
+    "password_version",
 )
+returns("users.get_password_check", "hashed_password", "password_version", "username")
 returns("users.username_and_email_taken", "username_taken", "email_taken")
 
 
@@ -60,9 +68,20 @@ returns("users.username_and_email_taken", "username_taken", "email_taken")
 @blp.arguments(RegisterSchema)
 @blp.response(201, RegisteredSchema)
 @blp.alt_response(409, response="CONFLICT")
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def register(data):
     """Create an account (never an admin)."""
-    return {"message": "User registered successfully", "user_info": accounts.create_account(data)}
+    # Cheap refusals first: a taken name costs one lookup, not a password hash. Two registrations
+    # racing for one name both pass this check; the unique constraint then refuses the second.
+    taken = queries.users.username_and_email_taken(username=data["username"], email=data["email"])
+    if taken["username_taken"]:
+        abort(409, CONFLICT_MESSAGES["users_username_key"])
+    if taken["email_taken"]:
+        abort(409, CONFLICT_MESSAGES["users_email_key"])
+    with hashing.capacity():  # 503 at once when this worker's hash queue is full
+        throttle.count_registration()  # 429 past the limit for this address
+        user = accounts.create_account(data)
+    return {"message": "User registered successfully", "user_info": user}
 
 
 @blp.post("/login")
@@ -72,21 +91,40 @@ def register(data):
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def login(data):
     """Sign in with username (or email) and password; returns a bearer token."""
-    user = queries.users.get_login_candidate(login=data["username"].strip())
-    attempt = throttle.check_login(data["username"], user)  # 429 while locked out
-    stored_hash = user["hashed_password"] if user else None
-    if not verify_password(stored_hash, data["password"]) or not user["is_active"]:
-        throttle.record_failure(attempt)
-        count_login("failure")
-        unauthorized(BAD_CREDENTIALS)
-    upgraded_hash = hash_password(data["password"]) if needs_rehash(stored_hash) else None
+    outcome = "error"
+    try:
+        answer = _sign_in(data["username"], data["password"])
+        outcome = "success"
+        return answer
+    except ApiError as refusal:
+        outcome = SIGN_IN_OUTCOMES.get(refusal.code, "error")
+        raise
+    finally:
+        # The one place where a sign-in's outcome is known (success, failure, throttled, busy).
+        log.info("sign-in %s", outcome, extra={"outcome": outcome})
+        count_login(outcome)
+
+
+def _sign_in(typed_name, password):
+    with hashing.capacity():  # 503 at once when this worker's hash queue is full
+        user = queries.users.get_login_candidate(login=typed_name.strip())
+        attempt = throttle.count_password_check(typed_name)  # counted before the hash; 429 when locked
+        stored_hash = user["hashed_password"] if user else None
+        if not verify_password(stored_hash, password) or not user["is_active"]:
+            unauthorized(BAD_CREDENTIALS)  # the attempt stays counted
+        upgraded_hash = hash_password(password) if needs_rehash(stored_hash) else None
     with transaction():
-        throttle.record_success(attempt)
         if upgraded_hash:
-            queries.users.update_password_hash(id=user["id"], hashed_password=upgraded_hash)
-        token, session = open_session(user["id"])
+            queries.users.upgrade_password_hash(
+                id=user["id"], hashed_password=upgraded_hash, checked_hash=stored_hash
+            )
+        # Only at the password version that was checked: a change that committed meanwhile wins.
+        token, session = open_session(user["id"], password_version=user["password_version"])
+        if token is not None:
+            throttle.succeeded(attempt)
+    if token is None:
+        unauthorized(BAD_CREDENTIALS)  # the password checked is no longer the account's
     housekeeping.clean_up_after_login()
-    count_login("success")
     return token_response(token, session, user)
 
 
@@ -164,15 +202,29 @@ def update_profile(data):
 @login_required
 @blp.arguments(ChangePasswordSchema)
 @blp.response(200, MessageSchema)
+@blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(409, response="CONFLICT")
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def change_password(data):
-    """Set a new password after checking the current one; every other session is signed out."""
+    """Set a new password after checking the current one; every other session is signed out.
+
+    Wrong current passwords are throttled like failed sign-ins under the account's username.
+    """
     user_id = current_user()["id"]
-    if not verify_password(queries.users.get_password_hash(id=user_id), data["current_password"]):
-        abort(400, "Current password is incorrect")
-    hashed_password = hash_password(data["new_password"])
+    with hashing.capacity():  # 503 at once when this worker's hash queue is full
+        account = queries.users.get_password_check(id=user_id)
+        attempt = throttle.count_password_check(account["username"])  # 429 when locked
+        if not verify_password(account["hashed_password"], data["current_password"]):
+            abort(400, "Current password is incorrect")  # the attempt stays counted
+        hashed_password = hash_password(data["new_password"])
     with transaction():
-        queries.users.update_password_hash(id=user_id, hashed_password=hashed_password)
+        changed = queries.users.set_password(
+            id=user_id, hashed_password=hashed_password, expected_version=account["password_version"]
+        )
+        if changed is None:
+            abort(409, "The password was changed by another request meanwhile; check it and try again")
         queries.sessions.revoke_other_user_sessions(user_id=user_id, keep_session_id=g.session_id)
+        throttle.succeeded(attempt)
     return {"message": "Password changed; your other sessions were signed out"}
 
 

@@ -77,7 +77,10 @@ def refresh():
         unauthorized("Session has reached its maximum lifetime; sign in again")
     user = current_user()
     with transaction():
-        if queries.sessions.revoke_session(id=g.session_id) is None:
-            unauthorized()  # refreshed or revoked concurrently: a token is good for one refresh
+        # The new session first: its insert locks the user's row, in the order a password change
+        # takes (user, then sessions), so the two cannot deadlock and a change that committed
+        # first has already ended this token's session (the revoke below then finds nothing).
         token, session = open_session(user["id"], authenticated_at=g.authenticated_at)
+        if token is None or queries.sessions.revoke_session(id=g.session_id) is None:
+            unauthorized()  # refreshed or revoked concurrently: a token is good for one refresh
     return token_response(token, session, user)

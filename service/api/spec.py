@@ -25,6 +25,9 @@ API_DESCRIPTION = """Accounts, training questionnaires, courses and progress for
 **Sign in** with `POST /auth/login`, then send `Authorization: Bearer <access_token>` (in these docs:
 *Authorize*). Bodies are JSON (`Content-Type: application/json`); unknown body fields and unknown
 query parameters are refused with 422 naming them, and so is text containing NUL (`\\u0000`).
+Emails and full names are NFKC-normalised and refused (422) when they hold invisible characters
+or mix letters of different scripts within a word (look-alikes such as a Cyrillic a, U+0430, among Latin
+letters). Ids in paths and integers in query strings are ASCII digits only.
 
 **Every error** has the same JSON body: `{"detail": "<one sentence>", "status": <code>, "errors"?:
 {"<field>": ["<message>"]}}` — also 404 for an unknown path, 405 for a wrong method (with `Allow`)
@@ -75,10 +78,15 @@ ERROR_RESPONSES = {
     413: ("PAYLOAD_TOO_LARGE", "The request body is larger than the service accepts", None),
     415: ("UNSUPPORTED_MEDIA_TYPE", "The body is not sent as application/json", None),
     422: ("UNPROCESSABLE_ENTITY", "Validation failed; `errors` names each field's problems", None),
-    429: ("TOO_MANY_REQUESTS", "Too many failed attempts; wait `Retry-After` seconds", RETRY_AFTER),
+    429: (
+        "TOO_MANY_REQUESTS",
+        "Too many failed attempts (or registrations from this address); wait `Retry-After` seconds",
+        RETRY_AFTER,
+    ),
     503: (
         "SERVICE_UNAVAILABLE",
-        "The database is unavailable; retry after `Retry-After` seconds",
+        "The database is unavailable, or (routes that check or set a password) too many password "
+        "checks are in progress; retry after `Retry-After` seconds",
         RETRY_AFTER,
     ),
 }

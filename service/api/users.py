@@ -94,7 +94,10 @@ def get_user(user_id):
 @blp.response(200, UserSchema)
 @blp.alt_response(409, response="CONFLICT")
 def update_user(data, user_id):
-    """Change an account. Deactivating it or setting its password ends its sessions."""
+    """Change an account. Deactivating it or setting its password ends its sessions.
+
+    The last active admin cannot be demoted or deactivated (409), by themselves or anyone.
+    """
     _visible_user_id(user_id)
     if not current_user()["is_admin"]:
         refused = {name: ["Only an admin may set this field."] for name in ADMIN_ONLY_FIELDS if name in data}
@@ -102,6 +105,8 @@ def update_user(data, user_id):
             abort(422, f"{next(iter(refused))}: only an admin may set this field", errors=refused)
     new_hash = hash_password(data["password"]) if "password" in data else None
     with transaction():
+        if data.get("is_admin") is False or data.get("is_active") is False:
+            accounts.keep_an_active_admin(user_id)
         updated = queries.users.update_user(
             id=user_id,
             full_name=data.get("full_name"),
@@ -111,8 +116,8 @@ def update_user(data, user_id):
         )
         if updated is None:
             abort(404, "User not found")
-        if new_hash:
-            queries.users.update_password_hash(id=user_id, hashed_password=new_hash)
+        if new_hash:  # an admin's reset: a new password version, whatever the old one was
+            queries.users.set_password(id=user_id, hashed_password=new_hash, expected_version=None)
         if "password" in data or data.get("is_active") is False:
             queries.sessions.revoke_user_sessions(user_id=user_id)
         if data.get("training_profile") is not None:
@@ -124,6 +129,7 @@ def update_user(data, user_id):
 @admin_required
 @blp.response(200, MessageSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(409, response="CONFLICT")
 def delete_user(user_id):
     """Delete an account with its profile, sessions and progress (not your own)."""
     return accounts.delete_account(user_id)

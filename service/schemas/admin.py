@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from service.schemas.common import QueryInteger
 from service.schemas.users import AccountFieldsSchema, UserSchema
 
 
@@ -16,8 +17,8 @@ class StatsSchema(ma.Schema):
 
 
 class AdminUserPageQuerySchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+    page = QueryInteger(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=100))
 
 
 class AdminUserListItemSchema(AccountFieldsSchema):
@@ -73,7 +74,7 @@ class ExportSchema(ma.Schema):
 
 
 class ActivityQuerySchema(ma.Schema):
-    limit = ma.fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
+    limit = QueryInteger(load_default=10, validate=validate.Range(min=1, max=100))
 
 
 class ActivitySchema(ma.Schema):

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from service.schemas.common import LowerEmail, Trimmed
+from service.schemas.common import LowerEmail, PersonName
 from service.schemas.users import FULL_NAME, PASSWORD, UserInfoSchema
 
 
@@ -59,7 +59,7 @@ class AvailabilitySchema(ma.Schema):
 class ProfileUpdateSchema(ma.Schema):
     """PUT /auth/profile: the caller's name and email (any subset)."""
 
-    full_name = Trimmed(validate=FULL_NAME)
+    full_name = PersonName(validate=FULL_NAME)
     email = LowerEmail()
 
 

@@ -5,6 +5,8 @@ import re
 import marshmallow as ma
 from marshmallow import validate
 
+from service.schemas import text as identity_text
+
 
 class Pattern(validate.Regexp):
     """A regular expression the whole value must match, read the way OpenAPI's `pattern` is.
@@ -86,7 +88,9 @@ class Trimmed(ma.fields.String):
 
 
 class LowerEmail(ma.fields.Email):
-    """An email address, trimmed and lower-cased (emails are unique case-insensitively)."""
+    """An email address, trimmed, NFKC-normalised and lower-cased (emails are unique
+    case-insensitively); refused with invisible characters or mixed-script look-alike letters
+    (service/schemas/text.py)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("validate", validate.Length(max=255))
@@ -94,14 +98,55 @@ class LowerEmail(ma.fields.Email):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
-            value = value.strip()
-        return super()._deserialize(value, attr, data, **kwargs).lower()
+            value = identity_text.normalise(value.strip())
+        email = super()._deserialize(value, attr, data, **kwargs).lower()
+        problem = identity_text.problem(email, identity_text.email_words(email))
+        if problem:
+            raise ma.ValidationError(problem)
+        return email
+
+
+# What a name may never contain that a JSON Schema pattern can name: controls, the common
+# invisible format characters (soft hyphen, zero-width, bidi controls, word joiners, BOM), line
+# and paragraph separators. The rest of service/schemas/text.py's rules (unassigned and
+# private-use code points, mixed scripts) no pattern can say; the API description does.
+NAME_INVISIBLE = r"\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
+
+
+class PersonName(Trimmed):
+    """A person's name: Trimmed, NFKC-normalised, refused with invisible characters or
+    mixed-script look-alike letters in a word (service/schemas/text.py)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.length is not None and self.length.min and self.length.min >= 2:
+            visible = f"[^\\s{NAME_INVISIBLE}]"
+            middle = f"[^{NAME_INVISIBLE}]{{{self.length.min - 2},}}"
+            edge = "[ \\t\\n\\r\\f\\v]*"
+            self.metadata = {**self.metadata, "pattern": f"^{edge}{visible}{middle}{visible}{edge}$"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        name = identity_text.normalise(super()._deserialize(value, attr, data, **kwargs)).strip(SPACE)
+        problem = identity_text.problem(name, name.split(" "))
+        if problem:
+            raise ma.ValidationError(problem)
+        return name
+
+
+class QueryInteger(ma.fields.Integer):
+    """An integer in a query string: ASCII digits (and a sign) only. int() also reads other
+    scripts' digits and surrounding spaces, so a fullwidth ?limit=5 (U+FF15) would be 5."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]{1,18}", value, flags=re.ASCII) is None:
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class PageQuerySchema(ma.Schema):
     """Keyset paging for lists that can grow without bound."""
 
-    limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+    limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=100))
     cursor = ma.fields.String(
         load_default=None,
         validate=validate.Regexp(r"^\d{1,18}$", error="Not a cursor this service gave out."),

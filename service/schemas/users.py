@@ -3,7 +3,13 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from service.schemas.common import CursorPaginationSchema, LowerEmail, PageQuerySchema, StrictBoolean, Trimmed
+from service.schemas.common import (
+    CursorPaginationSchema,
+    LowerEmail,
+    PageQuerySchema,
+    PersonName,
+    StrictBoolean,
+)
 from service.schemas.profiles import TrainingProfileSaveSchema, TrainingProfileSchema, nest_profile
 
 USERNAME = validate.Regexp(r"^[A-Za-z0-9_.-]{3,50}$", error="Use 3 to 50 letters, digits, '_', '.' or '-'.")
@@ -45,7 +51,7 @@ class RegisterSchema(ma.Schema):
     username = ma.fields.String(required=True, validate=USERNAME)
     password = ma.fields.String(required=True, load_only=True, validate=PASSWORD)
     email = LowerEmail(required=True)
-    full_name = Trimmed(required=True, validate=FULL_NAME)
+    full_name = PersonName(required=True, validate=FULL_NAME)
 
 
 class UserCreateSchema(RegisterSchema):
@@ -62,7 +68,7 @@ ADMIN_ONLY_FIELDS = ("is_active", "is_admin", "password")
 class UserUpdateSchema(ma.Schema):
     """Self may change full_name, email and training_profile; an admin also the rest."""
 
-    full_name = Trimmed(validate=FULL_NAME)
+    full_name = PersonName(validate=FULL_NAME)
     email = LowerEmail()
     training_profile = ma.fields.Nested(TrainingProfileSaveSchema, allow_none=True)
     is_active = StrictBoolean(metadata={"description": "admin only"})
