@@ -70,7 +70,7 @@ def _group_for_xdist(config, item, group):
     pytest 9.2 xdist's own suffix never reaches the scheduler (pytest-xdist issue 1386). The
     `@group` suffix is what its loadgroup scheduler reads."""
     item.add_marker(pytest.mark.xdist_group(group))
-    if config.getvalue("loadgroup") and "@" not in item.nodeid.rpartition("]")[2]:
+    if config.getoption("loadgroup", default=False) and "@" not in item.nodeid.rpartition("]")[2]:
         _set_node_id(item, f"{item.nodeid}@{group}")
 
 

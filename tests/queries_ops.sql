@@ -28,6 +28,12 @@ INSERT INTO users (username, email, hashed_password, full_name)
 VALUES (:username::TEXT, :username::TEXT || '@example.org', 'not-a-real-hash', 'Named Person')
 RETURNING id;
 
+-- name: insert_user_with_full_name(username, full_name)$
+-- One account with a full name written as given (as a DBA could); returns its id.
+INSERT INTO users (username, email, hashed_password, full_name)
+VALUES (:username::TEXT, :username::TEXT || '@example.org', 'not-a-real-hash', :full_name)
+RETURNING id;
+
 -- name: insert_profiles_for(ids)!
 -- A short questionnaire for each of these accounts.
 INSERT INTO training_profiles (user_id, age)
@@ -93,13 +99,15 @@ VALUES (:counter, :delta);
 SELECT set_config('lock_timeout', :milliseconds::TEXT, false) AS lock_timeout;
 
 -- name: insert_login_counters(subjects, seconds_ago)!
--- Address counters with one failure, their last one some seconds ago.
-INSERT INTO login_throttle (scope, subject, failures, last_failure_at)
+-- Address counters with one failure, their last one some seconds ago; each may be forgotten an
+-- hour after its failure (a failure's count is kept that long: sql/throttle.sql).
+INSERT INTO login_throttle (scope, subject, failures, last_failure_at, forget_at)
 SELECT
     'address' AS scope,
     s AS subject,
     1 AS failures,
-    now() - make_interval(secs => :seconds_ago) AS last_failure_at
+    now() - make_interval(secs => :seconds_ago) AS last_failure_at,
+    now() - make_interval(secs => :seconds_ago) + INTERVAL '1 hour' AS forget_at
 FROM unnest(:subjects::TEXT[]) AS s;
 
 -- name: count_login_counters()$
