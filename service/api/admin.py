@@ -4,11 +4,10 @@ import json
 import math
 from datetime import UTC, datetime
 
-from flask import Response, stream_with_context
 
 from service import accounts, housekeeping
 from service.api.blueprint import Blueprint
-from service.db import queries, snapshot_transaction, stream_rows, streamed, transaction
+from service.db import queries, snapshot_transaction, stream_rows, streamed_response, transaction
 from service.errors import abort
 from service.queries import returns
 from service.schemas.admin import (
@@ -97,15 +96,13 @@ def export_users(args):
     """
     kind = "basic" if args["basic"] else "full"
     if args["format"] == "csv":
-        chunks = streamed(lambda: _csv_chunks(kind))
         filename = f"users-{kind}-{datetime.now(UTC):%Y-%m-%d}.csv"
-        return Response(
-            stream_with_context(chunks),
+        return streamed_response(
+            lambda: _csv_chunks(kind),
             content_type="text/csv; charset=utf-8; header=present",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
-    chunks = streamed(lambda: _json_chunks(kind))
-    return Response(stream_with_context(chunks), content_type="application/json")
+    return streamed_response(lambda: _json_chunks(kind), content_type="application/json")
 
 
 def _json_chunks(kind):
