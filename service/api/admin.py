@@ -4,9 +4,9 @@ import json
 import math
 from datetime import UTC, datetime
 
-
 from service import accounts, housekeeping
 from service.api.blueprint import Blueprint
+from service.config import settings
 from service.db import queries, snapshot_transaction, stream_rows, streamed_response, transaction
 from service.errors import abort
 from service.queries import returns
@@ -27,10 +27,6 @@ from service.security import admin_required
 
 blp = Blueprint("admin", __name__, url_prefix="/admin", description="Administration (admins only)")
 
-# POST /admin/cleanup-sessions deletes at most this many batches per call, so one request
-# stays short however many sessions expired; the answer says when more remain.
-CLEANUP_BATCH_SIZE = 10_000
-CLEANUP_MAX_BATCHES = 20
 # An export reads this many rows per FETCH from its server-side cursor and sends them as one
 # chunk of the response: memory holds one chunk (~0.5 MB of JSON), whatever the table's size.
 EXPORT_CHUNK_ROWS = 1000
@@ -175,8 +171,9 @@ def revoke_user_sessions(user_id):
 @blp.response(200, CleanupSchema)
 def cleanup_sessions():
     """Delete expired sessions in bounded batches."""
+    config = settings()  # at most CLEANUP_MAX_BATCHES batches of CLEANUP_BATCH_SIZE per call
     deleted, more = housekeeping.delete_expired_sessions(
-        batch_size=CLEANUP_BATCH_SIZE, max_batches=CLEANUP_MAX_BATCHES
+        batch_size=config.CLEANUP_BATCH_SIZE, max_batches=config.CLEANUP_MAX_BATCHES
     )
     message = "Expired sessions deleted"
     if more:
