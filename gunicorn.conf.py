@@ -33,7 +33,7 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
-# 8 threads: logins wait for their worker's one password-hash thread (service/hashing.py); with
+# 8 threads: logins wait for their worker's hash threads (service/hashing.py, one per core); with
 # 4, four logins on one worker left it no thread and /auth/me stalled (bench/RESULTS.md).
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = 30
@@ -108,6 +108,12 @@ def _truthy(name, default):
     return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _child_env():
+    """The environment of the master's helper processes, without the metrics folder: they import
+    the app but serve nothing, and files of theirs would be counted in /metrics until restart."""
+    return {name: value for name, value in os.environ.items() if name != "PROMETHEUS_MULTIPROC_DIR"}
+
+
 class QueryFilesRefused(Exception):
     """The sql/ folder has a problem; the message names each file and query."""
 
@@ -122,6 +128,7 @@ def _start_snapshot():
             *("--keep", os.environ.get("SQL_SNAPSHOT_DIR", "")),
         ],
         cwd=HERE,
+        env=_child_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -169,11 +176,10 @@ def _migrate(server):
         return
     here = HERE
     wait = os.environ.get("DB_STARTUP_WAIT_SECONDS", "30")
-    child_env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     result = subprocess.run(
         [sys.executable, os.path.join(here, "init_db.py"), "--wait", wait],
         cwd=here,
-        env=child_env,
+        env=_child_env(),
         capture_output=True,
         text=True,
     )

@@ -11,6 +11,10 @@
 -- continue while it builds (about a minute at 1M accounts). If the build fails it leaves an
 -- INVALID index: DROP INDEX CONCURRENTLY users_search_trgm_idx; then apply again.
 
+-- A concurrent build first waits for every transaction older than itself (an export streaming to
+-- a slow client is one): the migration lock timeout must not cut that wait short.
+SET lock_timeout = 0;
+
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
 -- The LIKE pattern that finds q anywhere, q taken literally (its \, % and _ escaped), when q
@@ -28,6 +32,9 @@ $$;
 COMMENT ON FUNCTION search_pattern(TEXT) IS
 'LIKE pattern finding q anywhere, case-insensitively and literally; NULL when q has no three letters or digits in a row.';
 
+-- An invalid index left by a failed earlier attempt is dropped and built again.
+DROP INDEX CONCURRENTLY IF EXISTS users_search_trgm_idx;
+
 CREATE INDEX CONCURRENTLY IF NOT EXISTS users_search_trgm_idx ON users
 USING gin ((lower(username) || ' ' || email || ' ' || lower(full_name)) gin_trgm_ops);
 
@@ -38,3 +45,6 @@ COMMENT ON INDEX users_search_trgm_idx IS
 -- pattern matches, and for a text that matches none it walked every account in id order
 -- (3 s at 1M accounts) instead of asking the index (0.1 ms).
 ANALYZE users;
+
+-- Back to the migration connection's own lock_timeout for the migrations that follow.
+RESET lock_timeout;

@@ -12,6 +12,13 @@
 -- CONCURRENTLY, so no step blocks sign-ins or enrolments: this migration runs outside a
 -- transaction (the directive above), one statement at a time.
 
+-- A concurrent build first waits for every transaction older than itself (an export streaming to
+-- a slow client is one): the migration lock timeout must not cut that wait short.
+SET lock_timeout = 0;
+
+-- An invalid index left by a failed earlier attempt is dropped and built again.
+DROP INDEX CONCURRENTLY IF EXISTS active_sessions_user_id_id_idx;
+
 CREATE INDEX CONCURRENTLY IF NOT EXISTS active_sessions_user_id_id_idx
 ON active_sessions (user_id, id) INCLUDE (expires_at);
 
@@ -21,8 +28,14 @@ COMMENT ON INDEX active_sessions_user_id_id_idx IS
 
 DROP INDEX CONCURRENTLY IF EXISTS active_sessions_user_id_idx;
 
+-- An invalid index left by a failed earlier attempt is dropped and built again.
+DROP INDEX CONCURRENTLY IF EXISTS user_course_progress_user_id_id_idx;
+
 CREATE INDEX CONCURRENTLY IF NOT EXISTS user_course_progress_user_id_id_idx
 ON user_course_progress (user_id, id);
 
 COMMENT ON INDEX user_course_progress_user_id_id_idx IS
 'A user''s enrolments in enrolment order: keyset pages of GET /api/progress and GET /api/users/{id}/progress.';
+
+-- Back to the migration connection's own lock_timeout for the migrations that follow.
+RESET lock_timeout;

@@ -33,10 +33,10 @@ def seed_command():
 
 
 @click.command("cleanup")
-@click.option("--batch-size", default=10_000, show_default=True, help="Rows deleted per statement.")
+@click.option("--batch-size", type=int, help="Rows deleted per statement (default: CLEANUP_BATCH_SIZE).")
 def cleanup_command(batch_size):
     """Delete every expired row (sessions, stale login counters) and compact the counts, in batches."""
-    result = clean_up_everything(batch_size)
+    result = clean_up_everything(batch_size or _config().CLEANUP_BATCH_SIZE)
     for kind, line in CLEANUP_REPORT:
         click.echo(line.format(result.deleted.get(kind, 0)))
 

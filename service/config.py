@@ -120,8 +120,6 @@ class Config:
         # Failures are forgotten once the last one is older than this.
         self.LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", 3600)
         # Expired rows: one bounded batch deleted on login, at most once per interval per worker.
-        self.SESSION_CLEANUP_INTERVAL_SECONDS = env.float("SESSION_CLEANUP_INTERVAL_SECONDS", 60.0)
-        self.SESSION_CLEANUP_BATCH_SIZE = env.int("SESSION_CLEANUP_BATCH_SIZE", 1000)
         # The scheduled cleanup (service/housekeeping.py): each gunicorn worker wakes every
         # interval (0: never; then run `flask cleanup` from cron) and one process at a time
         # deletes at most CLEANUP_MAX_BATCHES batches of CLEANUP_BATCH_SIZE rows of each kind.

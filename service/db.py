@@ -12,7 +12,7 @@ from time import monotonic, perf_counter
 from types import GeneratorType
 
 import psycopg
-from flask import current_app, g
+from flask import Response, current_app, g, stream_with_context
 from psycopg import IsolationLevel
 from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
@@ -218,9 +218,9 @@ def stream_rows(qualified_name, chunk_rows, **params):
         metrics.observe_query(qualified_name, perf_counter() - started, failed=failed)
 
 
-def streamed(make_chunks):
-    """A response body made by make_chunks() (a generator) on this request's connection, which
-    stays checked out until the body ends.
+def streamed_response(make_chunks, **response_options):
+    """A streamed Response whose body make_chunks() (a generator) makes on this request's
+    connection, which stays checked out until the response is closed.
 
     Flask ends a request, and its teardown gives the connection back to the pool, before a
     streamed body is sent. So the connection is taken out of the request's hands here; while
@@ -229,8 +229,8 @@ def streamed(make_chunks):
     generator is closed (its transaction ends) and the connection goes back to the pool.
 
     The generator runs up to its first chunk at once, while the view can still answer an
-    error (a database outage is a 503, not a 200 cut short). Wrap the result in Flask's
-    stream_with_context.
+    error (a database outage is a 503, not a 200 cut short). The connection goes back when the
+    server closes the response, also when the body was never read (a HEAD request).
     """
     conn = connection()
     pool = g.pop("db_pool")
@@ -245,7 +245,12 @@ def streamed(make_chunks):
             g.pop("db_conn", None)
             g.pop("db_pool", None)
 
+    given_back = []
+
     def give_back():
+        if given_back:
+            return
+        given_back.append(True)
         try:
             chunks.close()
         finally:
@@ -272,7 +277,9 @@ def streamed(make_chunks):
         finally:
             give_back()
 
-    return body()
+    response = Response(stream_with_context(body()), **response_options)
+    response.call_on_close(give_back)
+    return response
 
 
 def release_connection(exc=None):

@@ -91,9 +91,6 @@ class PasswordHasher:
         recent = self._recent_seconds.get(method)
         return statistics.median(recent) if recent else None
 
-    def shutdown(self):
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
 
 _fallback = {}
 _fallback_lock = threading.Lock()

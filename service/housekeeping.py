@@ -2,8 +2,8 @@
 
 Kinds of rows that would grow without bound, and what cleanup does with them:
 - expired sessions (active_sessions): deleted SESSION_RETENTION_SECONDS after they expire;
-- stale login-throttle counters (login_throttle): deleted once they can neither lock nor count
-  (older than the failure window and the longest lockout);
+- throttling counters (login_throttle): deleted once past their forget_at (failures after the
+  failure window and the longest lockout, a known address after LOGIN_KNOWN_ADDRESS_DAYS);
 - counter rows (counter_deltas): each counter and bucket compacted into one row; sign-up
   hours older than 8 days deleted.
 
@@ -14,21 +14,16 @@ batches of each kind and runs again soon when more remain.
 The schedule: every gunicorn worker has a CleanupScheduler thread (started by gunicorn.conf.py's
 post_worker_init hook, stopped by worker_exit) that wakes every CLEANUP_INTERVAL_SECONDS. A run
 is one transaction that first takes a transaction-level advisory lock with
-pg_try_advisory_xact_lock: whoever gets it does the work, every other worker and instance
-finds it taken and skips that turn. A transaction-level lock works through PgBouncer's
+pg_try_advisory_xact_lock: whoever gets it does the work, and a worker or instance that finds it
+taken skips that turn, so two runs never overlap (runs are short, so most turns find it free and
+each run finds little left to do). A transaction-level lock works through PgBouncer's
 transaction pooling, where a session-level lock would stay behind on a server connection.
-
-A successful login also deletes one small batch of expired sessions and stale counters, at
-most once per SESSION_CLEANUP_INTERVAL_SECONDS per worker (clean_up_after_login).
 """
 
 import logging
 import random
 import threading
-import time
 from dataclasses import dataclass, field
-
-from flask import current_app
 
 from service import metrics
 from service.config import settings
@@ -37,7 +32,6 @@ from service.queries import returns
 
 log = logging.getLogger(__name__)
 
-_lock = threading.Lock()
 
 returns("housekeeping.compact_counter_deltas", "taken", "removed")
 returns("housekeeping.recount_counters", "counter", "before", "after")
@@ -151,20 +145,6 @@ def recount():
     with transaction():
         queries.housekeeping.lock_counters_for_recount()
         return list(queries.housekeeping.recount_counters())
-
-
-def clean_up_after_login():
-    """One small batch of expired sessions and stale login counters, if this worker is due."""
-    config = settings()
-    now = time.monotonic()
-    with _lock:  # the app object lives in one worker process: this is per worker
-        if now < current_app.extensions.get("next_session_cleanup", 0.0):
-            return
-        current_app.extensions["next_session_cleanup"] = now + config.SESSION_CLEANUP_INTERVAL_SECONDS
-    queries.housekeeping.delete_expired_sessions(
-        retention_seconds=config.SESSION_RETENTION_SECONDS, batch_size=config.SESSION_CLEANUP_BATCH_SIZE
-    )
-    queries.throttle.delete_stale_login_counters(batch_size=config.SESSION_CLEANUP_BATCH_SIZE)
 
 
 class CleanupScheduler:

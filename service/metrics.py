@@ -91,7 +91,7 @@ CLEANUP_RUNS = Counter(
 CLEANUP_ROWS = Counter("urtraining_cleanup_rows_total", "Rows deleted by cleanup runs, by kind", ["kind"])
 
 # Every known label value has a series from the start (at 0), so rate() and alerts work at once.
-for _outcome in ("success", "failure", "throttled"):
+for _outcome in ("success", "failure", "throttled", "busy", "error"):
     LOGINS.labels(_outcome)
 for _outcome in ("ran", "skipped", "failed"):
     CLEANUP_RUNS.labels(_outcome)

@@ -85,17 +85,25 @@ def main(argv=None):
     parser.add_argument("--keep", help="a snapshot not to delete besides the new one (snapshot)")
     args = parser.parse_args(argv)
     sql_dir = Path(args.sql_dir).resolve()
-    problems = validate(sql_dir)
-    for problem in problems:
-        print(problem)
-    if problems:
-        return 1
     if args.command == "check":
+        problems = validate(sql_dir)
+        for problem in problems:
+            print(problem)
+        if problems:
+            return 1
         print(f"{sql_dir}: every file loads and parses, and every query the code calls exists")
         return 0
     if not args.into:
         parser.error("snapshot needs --into")
+    # The copy is what is checked (and what workers load): an edit made while checking cannot
+    # slip into a snapshot unchecked.
     snapshot = take_snapshot(sql_dir, args.into)
+    problems = validate(snapshot)
+    for problem in problems:
+        print(problem.replace(str(snapshot), str(sql_dir)))
+    if problems:
+        shutil.rmtree(snapshot, ignore_errors=True)
+        return 1
     prune(args.into, keep=[snapshot, args.keep])
     print(snapshot)
     return 0

@@ -125,19 +125,10 @@ def count_registration():
 
 def succeeded(attempt):
     """The check passed: give the count back, reset the pair and mark this address known."""
-    _give_back(attempt, succeeded=True)
-
-
-def not_checked(attempt):
-    """The check never ran (no capacity to hash, or the account changed meanwhile): give the count back."""
-    _give_back(attempt, succeeded=False)
-
-
-def _give_back(attempt, succeeded):
     queries.throttle.give_back_attempt(
         scopes=list(attempt.scopes),
         subjects=list(attempt.subjects),
-        succeeded=succeeded,
+        succeeded=True,
         known_address_seconds=settings().LOGIN_KNOWN_ADDRESS_DAYS * DAY,
     )
 

@@ -5,7 +5,6 @@ from datetime import datetime
 
 import pytest
 
-from service.api import admin as admin_api
 from tests.shapes import USER_KEYS
 
 LIST_ITEM_KEYS = {
@@ -275,9 +274,10 @@ def test_cleanup_deletes_expired_sessions_only(client, db, tq, admin, user):
     assert client.get("/auth/me", headers=user.headers).status_code == 200
 
 
-def test_cleanup_works_in_bounded_batches_and_says_when_more_remain(client, db, tq, admin, user, monkeypatch):
-    monkeypatch.setattr(admin_api, "CLEANUP_BATCH_SIZE", 2)
-    monkeypatch.setattr(admin_api, "CLEANUP_MAX_BATCHES", 2)
+def test_cleanup_works_in_bounded_batches_and_says_when_more_remain(
+    make_app, database_url_for_tests, db, tq, admin, user
+):
+    client = make_app(database_url_for_tests, CLEANUP_BATCH_SIZE=2, CLEANUP_MAX_BATCHES=2).test_client()
     tq.insert_expired_sessions(db, user_id=user["id"], how_many=5)
 
     first = client.post("/admin/cleanup-sessions", headers=admin.headers)

@@ -535,3 +535,19 @@ def test_hostile_text_in_an_availability_check_is_answered_or_refused(client, db
         else:
             assert_refused_with_a_detail(response, text)
     assert_tables_intact(db, tq)
+
+
+@pytest.mark.parametrize("username", ["alice\n", "alice\r\n"])
+def test_a_username_ending_in_a_line_break_is_refused_naming_the_field(client, username):
+    response = client.post(
+        "/auth/register",
+        json={
+            "username": username,
+            "password": "correct-horse-1",
+            "email": "a@example.org",
+            "full_name": "Al Smith",
+        },
+    )
+
+    assert response.status_code == 422
+    assert "username" in response.json["errors"]

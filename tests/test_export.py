@@ -182,6 +182,22 @@ def test_csv_cells_are_quoted_as_rfc_4180_says_and_formulas_are_neutralised(clie
     assert '"Comma, ""Quoted"" Name"' in text
 
 
+@pytest.mark.parametrize("query", ["", "?format=csv"])
+def test_a_head_request_gives_the_exports_connection_back(make_app, database_url_for_tests, admin, query):
+    app = make_app(database_url_for_tests, DB_POOL_MAX_SIZE=2, DB_POOL_TIMEOUT=2)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {admin['token']}"}
+
+    for _ in range(3):  # more than the pool holds: a connection kept by a HEAD would run it dry
+        response = client.head(f"/admin/users/export{query}", headers=headers)
+        assert response.status_code == 200
+        assert response.get_data() == b""
+        response.close()
+
+    assert client.get("/admin/stats", headers=headers).status_code == 200
+    assert app.extensions["pool"].get_stats()["pool_available"] >= 1
+
+
 @pytest.mark.parametrize("query", ["?format=xml", "?format=", "?format=CSV&basic=maybe"])
 def test_an_unknown_export_format_is_a_422(client, admin, query):
     response = client.get(f"/admin/users/export{query}", headers=admin.headers)

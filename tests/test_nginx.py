@@ -206,3 +206,14 @@ def test_the_services_own_errors_pass_through_and_nginx_pages_are_not_reachable(
 
     assert (service_answer[0], service_answer[2]) == (404, {"detail": "Course not found", "status": 404})
     assert (internal_page[0], internal_page[2]) == (404, {"detail": "Not found", "status": 404})
+
+
+def test_the_public_entry_does_not_serve_metrics(stack):
+    server, proxy = stack
+
+    through_nginx = get(proxy.base, "/metrics")
+    with urllib.request.urlopen(server.base + "/metrics", timeout=5) as direct:  # what Prometheus scrapes
+        assert direct.status == 200
+        assert b"urtraining_http_requests_total" in direct.read()
+
+    assert (through_nginx[0], through_nginx[2]) == (404, {"detail": "Not found", "status": 404})

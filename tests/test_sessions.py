@@ -238,34 +238,6 @@ def test_last_seen_is_not_written_again_within_a_minute(client, db, tq, user):
 # --- cleanup of expired sessions ------------------------------------------------------------------
 
 
-def test_a_login_deletes_one_bounded_batch_of_expired_sessions(
-    make_app, database_url_for_tests, db, tq, user
-):
-    app = make_app(
-        database_url_for_tests, SESSION_CLEANUP_INTERVAL_SECONDS="0", SESSION_CLEANUP_BATCH_SIZE="2"
-    )
-    tq.insert_expired_sessions(db, user_id=user["id"], how_many=5)
-
-    assert login(app.test_client(), user).status_code == 200
-
-    assert tq.count_expired_sessions(db) == 3
-
-
-def test_a_worker_cleans_up_on_login_at_most_once_per_interval(
-    make_app, database_url_for_tests, db, tq, user
-):
-    app = make_app(
-        database_url_for_tests, SESSION_CLEANUP_INTERVAL_SECONDS="3600", SESSION_CLEANUP_BATCH_SIZE="2"
-    )
-    client = app.test_client()
-    tq.insert_expired_sessions(db, user_id=user["id"], how_many=5)
-
-    assert login(client, user).status_code == 200
-    assert login(client, user).status_code == 200
-
-    assert tq.count_expired_sessions(db) == 3
-
-
 def test_the_cleanup_command_deletes_every_expired_session_in_batches(app, db, tq, user):
     tq.insert_expired_sessions(db, user_id=user["id"], how_many=7)
 

@@ -12,6 +12,7 @@ import threading
 
 import pytest
 
+from service.housekeeping import clean_up
 from service.throttle import account_subject
 
 WRONG = "not-the-password"
@@ -334,12 +335,13 @@ def test_a_registration_of_a_taken_name_is_refused_before_it_is_counted(
 # --- cost and housekeeping ----------------------------------------------------------------------------
 
 
-def test_stale_counters_are_deleted_by_the_cleanup_on_login(make_app, database_url_for_tests, db, tq, user):
-    client = make_app(database_url_for_tests, SESSION_CLEANUP_INTERVAL_SECONDS=0).test_client()
+def test_stale_counters_are_deleted_by_the_cleanup(app, client, db, tq, user):
     fail(client, "ghost", 2)
     tq.age_login_counters(db, seconds=3601)
 
     assert login(client, "alice", user["password"], address=HOME).status_code == 200
+    with app.app_context():
+        clean_up(batch_size=100)
 
     subjects = {subject for _, subject in counters(db, tq)}
     assert account_subject("ghost") not in subjects
@@ -368,11 +370,8 @@ class QueryLog:
 
 @pytest.fixture
 def quiet_app(make_app, database_url_for_tests):
-    """An app whose on-login cleanup has already run (and will not again for an hour)."""
-    app = make_app(database_url_for_tests, SESSION_CLEANUP_INTERVAL_SECONDS=3600)
-    login(app.test_client(), "warm-up", WRONG)
-    app.extensions["next_session_cleanup"] = float("inf")
-    return app
+    """An app of its own, whose named queries a test may wrap."""
+    return make_app(database_url_for_tests)
 
 
 def logged_queries(app, monkeypatch, request):

@@ -4,11 +4,10 @@ import json
 import math
 from datetime import UTC, datetime
 
-from flask import Response, stream_with_context
-
 from service import accounts, housekeeping
 from service.api.blueprint import Blueprint
-from service.db import queries, snapshot_transaction, stream_rows, streamed, transaction
+from service.config import settings
+from service.db import queries, snapshot_transaction, stream_rows, streamed_response, transaction
 from service.errors import abort
 from service.queries import returns
 from service.schemas.admin import (
@@ -28,10 +27,6 @@ from service.security import admin_required
 
 blp = Blueprint("admin", __name__, url_prefix="/admin", description="Administration (admins only)")
 
-# POST /admin/cleanup-sessions deletes at most this many batches per call, so one request
-# stays short however many sessions expired; the answer says when more remain.
-CLEANUP_BATCH_SIZE = 10_000
-CLEANUP_MAX_BATCHES = 20
 # An export reads this many rows per FETCH from its server-side cursor and sends them as one
 # chunk of the response: memory holds one chunk (~0.5 MB of JSON), whatever the table's size.
 EXPORT_CHUNK_ROWS = 1000
@@ -97,15 +92,13 @@ def export_users(args):
     """
     kind = "basic" if args["basic"] else "full"
     if args["format"] == "csv":
-        chunks = streamed(lambda: _csv_chunks(kind))
         filename = f"users-{kind}-{datetime.now(UTC):%Y-%m-%d}.csv"
-        return Response(
-            stream_with_context(chunks),
+        return streamed_response(
+            lambda: _csv_chunks(kind),
             content_type="text/csv; charset=utf-8; header=present",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
-    chunks = streamed(lambda: _json_chunks(kind))
-    return Response(stream_with_context(chunks), content_type="application/json")
+    return streamed_response(lambda: _json_chunks(kind), content_type="application/json")
 
 
 def _json_chunks(kind):
@@ -178,8 +171,9 @@ def revoke_user_sessions(user_id):
 @blp.response(200, CleanupSchema)
 def cleanup_sessions():
     """Delete expired sessions in bounded batches."""
+    config = settings()  # at most CLEANUP_MAX_BATCHES batches of CLEANUP_BATCH_SIZE per call
     deleted, more = housekeeping.delete_expired_sessions(
-        batch_size=CLEANUP_BATCH_SIZE, max_batches=CLEANUP_MAX_BATCHES
+        batch_size=config.CLEANUP_BATCH_SIZE, max_batches=config.CLEANUP_MAX_BATCHES
     )
     message = "Expired sessions deleted"
     if more:

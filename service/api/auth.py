@@ -4,7 +4,7 @@ import logging
 
 from flask import g
 
-from service import accounts, hashing, housekeeping, throttle
+from service import accounts, hashing, throttle
 from service.api.blueprint import Blueprint
 from service.api.bodies import json_body
 from service.db import queries, transaction
@@ -124,7 +124,6 @@ def _sign_in(typed_name, password):
             throttle.succeeded(attempt)
     if token is None:
         unauthorized(BAD_CREDENTIALS)  # the password checked is no longer the account's
-    housekeeping.clean_up_after_login()
     return token_response(token, session, user)
 
 

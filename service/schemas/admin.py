@@ -59,12 +59,6 @@ class ExportQuerySchema(ma.Schema):
 class ExportUserSchema(UserSchema):
     """A User; a basic export's rows carry no profile columns, so training_profile is left out."""
 
-    @ma.pre_dump
-    def embed_profile(self, row, **kwargs):
-        if "profile_id" not in row:
-            return row
-        return super().embed_profile(row, **kwargs)
-
 
 class ExportSchema(ma.Schema):
     export_type = ma.fields.String(required=True, metadata={"description": "basic or full"})

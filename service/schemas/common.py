@@ -149,7 +149,7 @@ class PageQuerySchema(ma.Schema):
     limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=100))
     cursor = ma.fields.String(
         load_default=None,
-        validate=validate.Regexp(r"^\d{1,18}$", error="Not a cursor this service gave out."),
+        validate=Pattern(r"^\d{1,18}$", error="Not a cursor this service gave out."),
         metadata={"description": "Opaque cursor from a previous page's pagination.next_cursor"},
     )
 

@@ -28,7 +28,7 @@ TITLE = validate.Length(min=1, max=200, error="Must be 1 to 200 characters.")
 DESCRIPTION = validate.Length(max=5000, error="Must be at most 5000 characters.")
 DURATION = validate.Range(min=1, max=1440, error="Must be a whole number of minutes from 1 to 1440.")
 DIFFICULTY = validate.OneOf(DIFFICULTY_LEVELS, error="Must be one of: {choices}.")
-CATEGORY = validate.Regexp(r"^[a-z0-9_]{1,50}$", error="Use 1 to 50 lowercase letters, digits or '_'.")
+CATEGORY = Pattern(r"^[a-z0-9_]{1,50}$", error="Use 1 to 50 lowercase letters, digits or '_'.")
 
 
 # An absolute http(s) URL: a host of letters, digits, dots and hyphens (no dot needed, e.g.

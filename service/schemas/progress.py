@@ -14,10 +14,6 @@ class CourseSummarySchema(ma.Schema):
     category = ma.fields.String(required=True)
 
 
-# The plain columns of a Progress row; its `course` is a JSON object shaped as CourseSummarySchema.
-PROGRESS_COLUMNS = ("course_id", "progress_percentage", "started_at", "completed_at", "updated_at")
-
-
 class ProgressSchema(ma.Schema):
     course_id = ma.fields.Integer(required=True)
     course = ma.fields.Nested(CourseSummarySchema, required=True)

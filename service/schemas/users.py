@@ -7,12 +7,13 @@ from service.schemas.common import (
     CursorPaginationSchema,
     LowerEmail,
     PageQuerySchema,
+    Pattern,
     PersonName,
     StrictBoolean,
 )
 from service.schemas.profiles import TrainingProfileSaveSchema, TrainingProfileSchema, nest_profile
 
-USERNAME = validate.Regexp(r"^[A-Za-z0-9_.-]{3,50}$", error="Use 3 to 50 letters, digits, '_', '.' or '-'.")
+USERNAME = Pattern(r"^[A-Za-z0-9_.-]{3,50}$", error="Use 3 to 50 letters, digits, '_', '.' or '-'.")
 FULL_NAME = validate.Length(min=2, max=100, error="Must be 2 to 100 characters.")
 # 8 to 128 characters, nothing truncated: longer passphrases are welcome, absurd ones refused.
 PASSWORD = validate.Length(min=8, max=128, error="Must be 8 to 128 characters.")

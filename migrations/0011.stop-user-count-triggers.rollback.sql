@@ -1,13 +1,5 @@
--- Roll back 0011: 0004's one-row user_count with its triggers, counted exactly. The row starts at
--- zero and is set after the triggers exist: CREATE TRIGGER keeps writers out until this commits.
-
-CREATE TABLE user_count (
-    singleton BOOLEAN PRIMARY KEY DEFAULT true,
-    total BIGINT NOT NULL,
-    CONSTRAINT user_count_one_row CHECK (singleton)
-);
-
-INSERT INTO user_count (total) VALUES (0);
+-- Roll back 0011: 0004's triggers on the one-row user_count again, and the row recounted exactly
+-- (it stood still while they were off): CREATE TRIGGER keeps writers out until this commits.
 
 CREATE FUNCTION user_count_add_inserted() RETURNS TRIGGER
 LANGUAGE plpgsql AS $$
@@ -45,3 +37,12 @@ CREATE TRIGGER users_count_truncated AFTER TRUNCATE ON users
 FOR EACH STATEMENT EXECUTE FUNCTION user_count_reset();
 
 UPDATE user_count SET total = (SELECT count(*) FROM users);
+
+COMMENT ON TABLE user_count IS
+'Exactly one row: the number of accounts, kept by statement triggers on users, so the admin '
+'total costs one row read.';
+COMMENT ON FUNCTION user_count_add_inserted() IS
+'Statement trigger function: adds the rows an INSERT on users inserted to user_count.total.';
+COMMENT ON FUNCTION user_count_subtract_deleted() IS
+'Statement trigger function: subtracts the rows a DELETE on users deleted from user_count.total.';
+COMMENT ON FUNCTION user_count_reset() IS 'Statement trigger function: sets user_count.total to 0 after TRUNCATE users.';
